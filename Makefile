@@ -1,0 +1,29 @@
+# Two commands do all set-up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test bench system clean
+
+$(STAMP): pyproject.toml setup.cfg $(wildcard hooks/*/pyproject.toml) example_host/requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]' -r example_host/requirements.txt
+	@for d in hooks/*/; do [ -f $$d/pyproject.toml ] && $(PY) -m pip install -q -e $$d || true; done
+	touch $@
+
+system:
+	bash scripts/bootstrap-system.sh
+
+test: $(STAMP) system
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+run: $(STAMP)
+	$(PY) -m example_host
+
+bench: $(STAMP)
+	$(PY) -m benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache test-artifacts bench-results

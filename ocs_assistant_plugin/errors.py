@@ -1,0 +1,92 @@
+"""The plugin's one error hierarchy.
+
+Every error the plugin raises on purpose is a :class:`PluginError`. The blueprint turns each into
+the one JSON error shape ``{"error": {"code", "message", "fields"}}`` with the class's HTTP status,
+pages show ``message`` (and ``fields`` next to their inputs), and the CLI prints ``message``.
+"""
+from __future__ import annotations
+
+
+class PluginError(Exception):
+    """Base class: ``status`` is the HTTP status, ``code`` a stable machine-readable name."""
+
+    status = 400
+    code = "error"
+
+    def __init__(self, message: str, fields: dict[str, list[str]] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+
+    def to_dict(self) -> dict:
+        return {"error": {"code": self.code, "message": self.message, "fields": self.fields}}
+
+
+class InvalidInput(PluginError):
+    """Input failed validation; ``fields`` maps each bad field to its messages."""
+
+    status = 400
+    code = "invalid_input"
+
+
+class NotAuthenticated(PluginError):
+    status = 401
+    code = "not_authenticated"
+
+
+class Forbidden(PluginError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(PluginError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(PluginError):
+    """The request is valid but the object's state refuses it (a read-only version, ...)."""
+
+    status = 409
+    code = "conflict"
+
+
+class ConfigurationError(PluginError):
+    """The host set the plugin up wrongly (missing ``db``, double registration, bad config)."""
+
+    status = 500
+    code = "configuration_error"
+
+
+class RemoteError(PluginError):
+    """OpenAI answered with an error the plugin cannot recover from (shown as 502)."""
+
+    status = 502
+    code = "remote_error"
+
+    def __init__(self, message: str, fields=None, *, remote_status: int | None = None,
+                 param: str | None = None):
+        super().__init__(message, fields)
+        self.remote_status = remote_status
+        self.param = param
+
+
+class RemoteUnavailable(RemoteError):
+    """OpenAI could not be reached: connection refused or reset, timeout, 5xx after retries."""
+
+    status = 503
+    code = "remote_unavailable"
+
+
+class RemoteNotFound(RemoteError):
+    """OpenAI answered 404 for an object the plugin expected to exist."""
+
+    status = 502
+    code = "remote_not_found"
+
+
+class RemoteAuthError(RemoteError):
+    """OpenAI refused the credentials (401/403)."""
+
+    status = 502
+    code = "remote_auth_failed"
