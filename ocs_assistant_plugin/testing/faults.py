@@ -1,0 +1,66 @@
+"""Armed failures: which request fails, and how.
+
+A :class:`Fault` watches the requests that match its ``method`` and ``path_prefix``: the first
+``after`` pass, the next ``times`` fail (``times=None``: every later one), then it is spent.
+Each fault counts every matching request, whether or not another fault failed it; when several
+would fail the same request, the one armed first does, and the others keep their turn for the
+next matching request.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+KINDS = ("status", "reset", "timeout")
+
+
+@dataclass
+class Fault:
+    kind: str = "status"  # "status": answer with an error; "reset": drop the connection;
+    #                       "timeout": hold the request unanswered, then drop it
+    status: int = 500
+    times: int | None = 1
+    after: int = 0
+    path_prefix: str | None = None
+    method: str | None = None
+    retry_after: float | None = None
+    message: str | None = None
+    hold: float = 10.0  # seconds a "timeout" holds the request (released early by stop/reset)
+    seen: int = 0  # matching requests so far
+    fired: int = 0  # requests this fault failed
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown fault kind {self.kind!r}; expected one of "
+                             f"{', '.join(KINDS)}")
+        if self.kind == "status" and not 400 <= self.status <= 599:
+            raise ValueError(f"a status fault needs a 4xx or 5xx status, not {self.status}")
+        if self.times is not None and self.times < 0 or self.after < 0:
+            raise ValueError("times and after must not be negative")
+        if self.method:
+            self.method = self.method.upper()
+
+    def matches(self, method: str, path: str) -> bool:
+        return ((self.method is None or self.method == method)
+                and (self.path_prefix is None or path.startswith(self.path_prefix)))
+
+    @property
+    def spent(self) -> bool:
+        return self.times is not None and self.fired >= self.times
+
+    def observe(self, method: str, path: str) -> bool:
+        """Count a request; True if this fault wants to fail it."""
+        if not self.matches(method, path):
+            return False
+        self.seen += 1
+        return self.seen > self.after and not self.spent
+
+
+def pick(faults: list[Fault], method: str, path: str) -> Fault | None:
+    """Let every fault observe the request; the first armed one that wants it fails it."""
+    chosen = None
+    for fault in faults:
+        if fault.observe(method, path) and chosen is None:
+            chosen = fault
+    if chosen is not None:
+        chosen.fired += 1
+    return chosen

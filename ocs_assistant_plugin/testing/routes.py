@@ -1,0 +1,113 @@
+"""The URL table: which :class:`~.state.StandInState` operation answers ``METHOD /v1/...``.
+
+The 13 path items of the assistants spec subset plus ``POST /v1/responses``. A handler gets the
+state, the parsed :class:`Request` and the path parameters, and returns a JSON-able dict or
+:class:`RawBody` (file content).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .api_errors import APIError
+from .multipart import parse_form
+from .responses_api import create_response
+from .state import StandInState
+from .validation import parse_json_body
+
+API_ROOT = "/v1"
+
+
+@dataclass
+class Request:
+    method: str
+    path: str  # as requested, e.g. /v1/assistants/asst_1
+    query: dict[str, list[str]] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)  # lower-case names
+    body: bytes = b""
+
+    def json(self) -> dict:
+        return parse_json_body(self.body)
+
+
+@dataclass
+class RawBody:
+    content: bytes
+    content_type: str = "application/octet-stream"
+
+
+def _upload(state: StandInState, request: Request) -> dict:
+    fields, uploads = parse_form(request.headers.get("content-type", ""), request.body)
+    return state.upload_file(fields, uploads)
+
+
+_TABLE: list[tuple[str, str, Callable]] = [
+    ("GET", "/assistants", lambda s, r: s.list_assistants(r.query)),
+    ("POST", "/assistants", lambda s, r: s.create_assistant(r.json())),
+    ("GET", "/assistants/{assistant_id}", lambda s, r, assistant_id:
+        s.retrieve_assistant(assistant_id)),
+    ("POST", "/assistants/{assistant_id}", lambda s, r, assistant_id:
+        s.modify_assistant(assistant_id, r.json())),
+    ("DELETE", "/assistants/{assistant_id}", lambda s, r, assistant_id:
+        s.delete_assistant(assistant_id)),
+
+    ("GET", "/files", lambda s, r: s.list_files(r.query)),
+    ("POST", "/files", _upload),
+    ("GET", "/files/{file_id}", lambda s, r, file_id: s.retrieve_file(file_id)),
+    ("DELETE", "/files/{file_id}", lambda s, r, file_id: s.delete_file(file_id)),
+    ("GET", "/files/{file_id}/content", lambda s, r, file_id:
+        RawBody(s.file_content(file_id))),
+
+    ("GET", "/vector_stores", lambda s, r: s.list_vector_stores(r.query)),
+    ("POST", "/vector_stores", lambda s, r: s.create_vector_store(r.json())),
+    ("GET", "/vector_stores/{vector_store_id}", lambda s, r, vector_store_id:
+        s.retrieve_vector_store(vector_store_id)),
+    ("POST", "/vector_stores/{vector_store_id}", lambda s, r, vector_store_id:
+        s.update_vector_store(vector_store_id, r.json())),
+    ("DELETE", "/vector_stores/{vector_store_id}", lambda s, r, vector_store_id:
+        s.delete_vector_store(vector_store_id)),
+
+    ("GET", "/vector_stores/{vector_store_id}/files", lambda s, r, vector_store_id:
+        s.list_vector_store_files(vector_store_id, r.query)),
+    ("POST", "/vector_stores/{vector_store_id}/files", lambda s, r, vector_store_id:
+        s.create_vector_store_file(vector_store_id, r.json())),
+    ("GET", "/vector_stores/{vector_store_id}/files/{file_id}",
+     lambda s, r, vector_store_id, file_id: s.retrieve_vector_store_file(vector_store_id,
+                                                                         file_id)),
+    ("POST", "/vector_stores/{vector_store_id}/files/{file_id}",
+     lambda s, r, vector_store_id, file_id: s.update_vector_store_file(vector_store_id, file_id,
+                                                                       r.json())),
+    ("DELETE", "/vector_stores/{vector_store_id}/files/{file_id}",
+     lambda s, r, vector_store_id, file_id: s.delete_vector_store_file(vector_store_id,
+                                                                       file_id)),
+
+    ("POST", "/vector_stores/{vector_store_id}/file_batches", lambda s, r, vector_store_id:
+        s.create_file_batch(vector_store_id, r.json())),
+    ("GET", "/vector_stores/{vector_store_id}/file_batches/{batch_id}",
+     lambda s, r, vector_store_id, batch_id: s.retrieve_file_batch(vector_store_id, batch_id)),
+    ("POST", "/vector_stores/{vector_store_id}/file_batches/{batch_id}/cancel",
+     lambda s, r, vector_store_id, batch_id: s.cancel_file_batch(vector_store_id, batch_id)),
+    ("GET", "/vector_stores/{vector_store_id}/file_batches/{batch_id}/files",
+     lambda s, r, vector_store_id, batch_id: s.list_file_batch_files(vector_store_id, batch_id,
+                                                                     r.query)),
+
+    ("POST", "/responses", lambda s, r: create_response(s, r.json())),
+]
+
+
+def _compile(template: str) -> re.Pattern:
+    regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(API_ROOT + template))
+    return re.compile(regex + "/?$")
+
+
+ROUTES = [(method, _compile(template), handler) for method, template, handler in _TABLE]
+
+
+def dispatch(state: StandInState, request: Request):
+    """Run the operation for ``request``; raises :class:`APIError` for OpenAI-style failures."""
+    for method, pattern, handler in ROUTES:
+        match = pattern.match(request.path)
+        if match and method == request.method:
+            return handler(state, request, **match.groupdict())
+    raise APIError(404, f"Invalid URL ({request.method} {request.path})")
