@@ -90,3 +90,10 @@ class RemoteAuthError(RemoteError):
 
     status = 502
     code = "remote_auth_failed"
+
+
+class RemoteNotConfigured(ConfigurationError):
+    """No OpenAI client could be built for a team (no API key configured): shown as 503."""
+
+    status = 503
+    code = "remote_not_configured"

@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .storage import RemoteStorage
 
 BUILTIN_TOOLS = ("code_interpreter", "file_search")
 TOOLS_WITH_FILES = ("code_interpreter", "file_search")
@@ -42,6 +46,11 @@ class AssistantSpec:
     file_search_file_ids: tuple[str, ...] = ()
     vector_store_id: str | None = None
 
+    @property
+    def uses_vector_store(self) -> bool:
+        """file_search is on or has files: the assistant needs a vector store in OpenAI."""
+        return "file_search" in self.builtin_tools or bool(self.file_search_file_ids)
+
 
 @dataclass(frozen=True)
 class PushResult:
@@ -54,7 +63,7 @@ class PushResult:
 class RemoteAssistant:
     """An assistant read back from OpenAI, with the filenames of every file it uses."""
 
-    openai_id: str
+    openai_id: str | None  # None on the responses backend (no remote assistant object)
     spec: AssistantSpec
     files: dict[str, tuple[RemoteFile, ...]] = field(default_factory=dict)  # tool -> files
 
@@ -69,14 +78,33 @@ class Gateway(abc.ABC):
              store_name: str | None = None) -> PushResult:
         """Create (``openai_id`` None) or update the remote assistant to match ``spec``.
 
-        Creates the vector store when file_search files exist and ``spec.vector_store_id`` is
-        None; otherwise makes the store's file set equal ``spec.file_search_file_ids``
-        (attaching missing ones, detaching extra ones without deleting the files)."""
+        Creates the vector store when file_search is on or has files and ``spec.vector_store_id``
+        is None (or names a store OpenAI no longer has); otherwise makes the store's file set
+        equal ``spec.file_search_file_ids`` (attaching missing ones, detaching extra ones without
+        deleting the files). ``PushResult`` says which store is used and whether it is new, so the
+        caller can record it. A store created by a push that then fails is deleted again."""
 
     @abc.abstractmethod
     def fetch(self, openai_id: str) -> RemoteAssistant:
         """Read an assistant with every file of its vector store (all pages) and filenames."""
 
     @abc.abstractmethod
-    def delete(self, openai_id: str) -> None:
+    def delete(self, openai_id: str | None) -> None:
         """Delete the remote assistant object; a 404 counts as done."""
+
+    @abc.abstractmethod
+    def clone(self, spec: AssistantSpec, store_name: str | None = None) -> PushResult:
+        """Create a new remote copy of ``spec`` for a release: a new assistant (where the backend
+        has one) and a new vector store holding the same file ids. Nothing is uploaded again."""
+
+    @abc.abstractmethod
+    def fetch_state(self, spec: AssistantSpec, openai_id: str | None) -> RemoteAssistant:
+        """What the sync check compares ``spec`` with, on any backend.
+
+        ``assistants``: ``fetch(openai_id)``. ``responses``: the configuration is ``spec`` itself
+        (it lives locally), the files are those of ``spec.vector_store_id`` and the
+        code_interpreter files that still exist in OpenAI."""
+
+    # The files and vector stores this gateway uses (a ``storage.RemoteStorage``), for services
+    # that upload or delete files and stores directly.
+    storage: "RemoteStorage"

@@ -1,0 +1,245 @@
+"""The ``assistants`` backend: the configuration lives in a remote assistant object (Assistants v2).
+
+The SDK marks every ``client.beta.assistants`` method deprecated and warns on each call, so this
+module speaks the same HTTP protocol through the client's generic ``get``/``post``/``delete`` with
+the ``OpenAI-Beta: assistants=v2`` header the SDK would send. Retries, authentication and error
+classes are the client's own, exactly as for the typed methods.
+
+Request budget (what the tests hold this module to):
+
+- ``push``: 1 create/update, plus the store work (list its files, attach, detach) when file_search
+  is used.
+- ``fetch`` of an assistant whose store holds F files: at most ``ceil(F/100) + 2`` requests
+  (the assistant, the store's pages, one file list for every filename).
+- ``clone``: exactly 1 request, whatever the number of files (the new store is created by the
+  ``vector_stores`` helper of ``POST /assistants``).
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import quote
+
+from ..errors import RemoteError, RemoteNotFound
+from .base import BUILTIN_TOOLS, AssistantSpec, Gateway, PushResult, RemoteAssistant
+from .normalize import normalize_spec
+from .storage import RemoteStorage, files_by_tool
+from .translate import named, translated_errors
+
+log = logging.getLogger(__name__)
+
+ASSISTANTS_HEADERS = {"OpenAI-Beta": "assistants=v2"}
+_OPTIONS = {"headers": ASSISTANTS_HEADERS, "security": {"bearer_auth": True}}
+
+# Fields sent as they are; None means "OpenAI's default" (left out on create, null on update).
+_PLAIN_FIELDS = ("name", "description", "instructions", "temperature", "top_p", "response_format")
+
+
+def assistant_path(openai_id: str) -> str:
+    """``/assistants/{id}``, the id escaped so it can only ever name one assistant."""
+    if not openai_id:
+        raise ValueError("an assistant id is required")
+    return f"/assistants/{quote(openai_id, safe='')}"
+
+
+def function_definition(tool: dict) -> dict:
+    """The Assistants ``function`` object for one function tool ``{name, description,
+    parameters, strict}``; unset members are left out (OpenAI applies its defaults)."""
+    definition = {"name": tool["name"]}
+    if tool.get("description"):
+        definition["description"] = tool["description"]
+    if tool.get("parameters"):
+        definition["parameters"] = tool["parameters"]
+    if tool.get("strict") is not None:
+        definition["strict"] = bool(tool["strict"])
+    return definition
+
+
+def assistant_tools(spec: AssistantSpec) -> list[dict]:
+    """``tools`` for the assistant: built-in tools first, then the function tools."""
+    tools: list[dict] = [{"type": name} for name in dict.fromkeys(spec.builtin_tools)]
+    tools += [{"type": "function", "function": function_definition(t)} for t in spec.function_tools]
+    return tools
+
+
+def assistant_body(spec: AssistantSpec, *, for_update: bool) -> dict:
+    """The create/modify body without ``tool_resources``."""
+    body: dict = {"model": spec.model, "tools": assistant_tools(spec)}
+    for name in _PLAIN_FIELDS:
+        value = getattr(spec, name)
+        if value is not None or for_update:
+            body[name] = value
+    return body
+
+
+def _store_id(data: dict) -> str | None:
+    resources = data.get("tool_resources") or {}
+    store_ids = (resources.get("file_search") or {}).get("vector_store_ids") or []
+    return store_ids[0] if store_ids else None
+
+
+def spec_from_assistant(data: dict, store_file_ids: list[str]) -> AssistantSpec:
+    """The (normalised) spec of an AssistantObject as returned by OpenAI."""
+    builtin, functions = [], []
+    for tool in data.get("tools") or ():
+        kind = tool.get("type")
+        if kind in BUILTIN_TOOLS:
+            builtin.append(kind)
+        elif kind == "function":
+            functions.append(tool.get("function") or {})
+        else:
+            log.info("assistant %s has a %r tool the plugin does not manage", data.get("id"), kind)
+    resources = data.get("tool_resources") or {}
+    return normalize_spec(AssistantSpec(
+        model=data.get("model") or "",
+        name=data.get("name"),
+        description=data.get("description"),
+        instructions=data.get("instructions"),
+        temperature=data.get("temperature"),
+        top_p=data.get("top_p"),
+        response_format=data.get("response_format"),
+        builtin_tools=tuple(builtin),
+        function_tools=tuple(functions),
+        code_interpreter_file_ids=tuple((resources.get("code_interpreter") or {}).get("file_ids")
+                                        or ()),
+        file_search_file_ids=tuple(store_file_ids),
+        vector_store_id=_store_id(data),
+    ))
+
+
+class AssistantsGateway(Gateway):
+    """Keeps each assistant as an OpenAI assistant object plus its vector store."""
+
+    backend = "assistants"
+
+    def __init__(self, client, *, concurrency: int = 8, storage: RemoteStorage | None = None):
+        self.client = client
+        self.storage = storage or RemoteStorage(client, concurrency=concurrency)
+
+    # --- the remote assistant object ---------------------------------------------------------
+
+    def _create(self, body: dict, action: str) -> dict:
+        with translated_errors(action):
+            return self.client.post("/assistants", body=body, cast_to=object, options=_OPTIONS)
+
+    def _update(self, openai_id: str, body: dict) -> dict:
+        with translated_errors(f"updating the assistant {openai_id}"):
+            return self.client.post(assistant_path(openai_id), body=body, cast_to=object,
+                                    options=_OPTIONS)
+
+    def retrieve(self, openai_id: str) -> dict:
+        """The assistant object as OpenAI returns it (plain JSON)."""
+        with translated_errors(f"reading the assistant {openai_id}"):
+            return self.client.get(assistant_path(openai_id), cast_to=object, options=_OPTIONS)
+
+    # --- Gateway -----------------------------------------------------------------------------
+
+    def push(self, spec: AssistantSpec, openai_id: str | None = None, *,
+             store_name: str | None = None) -> PushResult:
+        """Create or update the assistant; the store is created or given exactly the spec's
+        file_search files first. If creating or updating the assistant then fails, a store this
+        call created is deleted again."""
+        store_id, created = self.storage.sync_store(
+            spec.vector_store_id, spec.file_search_file_ids, needed=spec.uses_vector_store,
+            name=store_name or spec.name)
+        body = assistant_body(spec, for_update=openai_id is not None)
+        body["tool_resources"] = {
+            "code_interpreter": {"file_ids": list(dict.fromkeys(spec.code_interpreter_file_ids))},
+            "file_search": {"vector_store_ids": [store_id] if store_id else []},
+        }
+        try:
+            if openai_id is None:
+                assistant = self._create(body, f"creating {named('assistant', spec.name)}")
+            else:
+                assistant = self._update(openai_id, body)
+        except RemoteError:
+            if created:
+                self.storage.discard_vector_store(store_id)
+            raise
+        return PushResult(openai_id=assistant["id"], vector_store_id=store_id,
+                          created_vector_store=created)
+
+    def fetch(self, openai_id: str, *, vector_store_id_hint: str | None = None) -> RemoteAssistant:
+        """The assistant, every file of its store (all pages) and every filename.
+
+        The store id is only known from the assistant, so its files are listed after it; with
+        ``vector_store_id_hint`` (the store the plugin expects) the listing runs at the same time
+        as the assistant read and is used if the assistant still points at that store. A store
+        the assistant points at but OpenAI no longer has reads as no store (``vector_store_id``
+        None, no files), so the sync check reports it and a push creates a new one."""
+        hinted = False
+        if vector_store_id_hint:
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ocs-openai") as pool:
+                early = pool.submit(self._store_files, vector_store_id_hint)
+                data = self.retrieve(openai_id)
+                hinted = _store_id(data) == vector_store_id_hint
+                store_files = early.result() if hinted else None
+        else:
+            data = self.retrieve(openai_id)
+        store_id = _store_id(data)
+        if not hinted:
+            store_files = self._store_files(store_id) if store_id else []
+        spec = spec_from_assistant(data, store_files or [])
+        if store_files is None:  # the assistant points at a store OpenAI no longer has
+            spec = dataclasses.replace(spec, vector_store_id=None)
+        names = self.storage.file_names(
+            list(spec.code_interpreter_file_ids) + list(spec.file_search_file_ids))
+        return RemoteAssistant(openai_id=data["id"], spec=spec, files=files_by_tool(spec, names))
+
+    def _store_files(self, vector_store_id: str) -> list[str] | None:
+        """The store's file ids, or None when OpenAI no longer has the store."""
+        try:
+            return self.storage.list_vector_store_file_ids(vector_store_id)
+        except RemoteNotFound:
+            return None
+
+    def fetch_state(self, spec: AssistantSpec, openai_id: str | None) -> RemoteAssistant:
+        if not openai_id:
+            raise ValueError("fetch_state on the assistants backend needs the assistant's "
+                             "openai_id")
+        return self.fetch(openai_id, vector_store_id_hint=spec.vector_store_id)
+
+    def delete(self, openai_id: str | None) -> None:
+        """Delete the assistant object (not its store or files); 404 counts as done."""
+        if not openai_id:
+            return
+        try:
+            with translated_errors(f"deleting the assistant {openai_id}"):
+                self.client.delete(assistant_path(openai_id), cast_to=object, options=_OPTIONS)
+        except RemoteNotFound:
+            pass  # already gone: what we wanted
+
+    def clone(self, spec: AssistantSpec, store_name: str | None = None) -> PushResult:
+        """A new assistant and, when file_search is used, a new store with the same file ids,
+        in ONE request (the ``vector_stores`` helper of ``POST /assistants``); nothing is
+        uploaded. The helper cannot name the store, so ``store_name`` goes into its metadata."""
+        body = assistant_body(spec, for_update=False)
+        resources: dict = {}
+        if spec.code_interpreter_file_ids:
+            resources["code_interpreter"] = {
+                "file_ids": list(dict.fromkeys(spec.code_interpreter_file_ids))}
+        wants_store = spec.uses_vector_store
+        if wants_store:
+            store: dict = {"file_ids": list(dict.fromkeys(spec.file_search_file_ids))}
+            if store_name:
+                store["metadata"] = {"name": store_name[:512]}
+            resources["file_search"] = {"vector_stores": [store]}
+        if resources:
+            body["tool_resources"] = resources
+        assistant = self._create(body, f"creating a copy of {named('assistant', spec.name)}")
+        store_id = None
+        if wants_store:
+            created = ((assistant.get("tool_resources") or {}).get("file_search") or {}).get(
+                "vector_store_ids") or []
+            if not created:
+                try:
+                    self.delete(assistant["id"])
+                except RemoteError as exc:
+                    log.warning("could not delete the incomplete copy %s: %s", assistant["id"],
+                                exc.message)
+                raise RemoteError("OpenAI created the assistant copy without its vector store; "
+                                  "the copy was deleted again.")
+            store_id = created[0]
+        return PushResult(openai_id=assistant["id"], vector_store_id=store_id,
+                          created_vector_store=store_id is not None)

@@ -1,0 +1,231 @@
+"""Files and vector stores in OpenAI: the part both backends share.
+
+Limits this code works within (OpenAI spec, see shared/openai-api/NOTES.md):
+
+- ``POST /vector_stores`` takes at most 500 ``file_ids``; more are attached with
+  ``POST /vector_stores/{id}/file_batches``, at most 2000 ids per batch.
+- ``GET /vector_stores/{id}/files`` pages at most 100 per request; ``GET /files`` pages up to
+  10000 per request (its default).
+- Detaching a file from a store (``DELETE /vector_stores/{vs}/files/{id}``) never deletes the File;
+  ``DELETE /files/{id}`` deletes the File and removes it from every store.
+
+Batches are not polled until processed: a file attached to a store is listed by the store at once
+(``in_progress``), which is all the plugin's bookkeeping needs, and polling would cost one
+request per second per batch for nothing.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from ..errors import RemoteError, RemoteNotFound
+from .base import AssistantSpec, RemoteFile
+from .concurrency import chunked, run_concurrently
+from .translate import named, translated_errors
+
+log = logging.getLogger(__name__)
+
+FILE_PURPOSE = "assistants"
+STORE_CREATE_MAX_FILES = 500
+FILE_BATCH_MAX_FILES = 2000
+STORE_FILES_PAGE = 100
+FILES_LIST_PAGE = 10000
+# From this many wanted ids on, ``file_names`` reads the file list instead of one file per request.
+FILES_LIST_FROM = 2
+
+
+@dataclass(frozen=True)
+class StoreFilesChange:
+    """What :meth:`RemoteStorage.set_vector_store_files` changed in a store."""
+
+    attached: tuple[str, ...] = ()
+    detached: tuple[str, ...] = ()
+
+
+def files_by_tool(spec: AssistantSpec,
+                  names: dict[str, RemoteFile]) -> dict[str, tuple[RemoteFile, ...]]:
+    """Each tool's files with their filenames; a file OpenAI no longer has gets filename ``""``."""
+    def files(ids):
+        return tuple(names.get(i) or RemoteFile(openai_id=i, filename="") for i in ids)
+    return {"code_interpreter": files(spec.code_interpreter_file_ids),
+            "file_search": files(spec.file_search_file_ids)}
+
+
+class RemoteStorage:
+    """Files and vector stores through one ``openai.OpenAI`` client.
+
+    Every method raises only ``errors.Remote*``; deletions treat OpenAI's 404 as done.
+    ``concurrency`` bounds the requests one call runs side by side."""
+
+    def __init__(self, client, concurrency: int = 8):
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        self.client = client
+        self.concurrency = concurrency
+
+    # --- files -----------------------------------------------------------------------------
+
+    def upload_file(self, filename: str, data: bytes | BinaryIO) -> RemoteFile:
+        """Upload one file for assistants (``purpose="assistants"``)."""
+        with translated_errors(f"uploading {named('file', filename)}"):
+            created = self.client.files.create(file=(filename, data), purpose=FILE_PURPOSE)
+        return RemoteFile(openai_id=created.id, filename=created.filename, bytes=created.bytes or 0)
+
+    def delete_file(self, openai_id: str) -> None:
+        """Delete a File (which also removes it from every store); 404 counts as done."""
+        try:
+            with translated_errors(f"deleting the file {openai_id}"):
+                self.client.files.delete(openai_id)
+        except RemoteNotFound:
+            pass  # already gone: what we wanted
+
+    def file_names(self, ids: Iterable[str]) -> dict[str, RemoteFile]:
+        """``{id: RemoteFile}`` for each id that exists in OpenAI (unknown ids are left out).
+
+        Strategy, chosen for the fewest round trips: one wanted id is one ``GET /files/{id}``. For
+        more, one ``GET /files`` returns up to 10000 files per page, so a project's whole file list
+        usually costs one request however many ids are wanted; paging stops as soon as every
+        wanted id was seen. Ids the list did not show (another purpose, or gone) are then looked up
+        one by one, concurrently, so a missing file is confirmed by its own 404."""
+        wanted = list(dict.fromkeys(i for i in ids if i))
+        if not wanted:
+            return {}
+        found: dict[str, RemoteFile] = {}
+        if len(wanted) >= FILES_LIST_FROM:
+            found = self._names_from_list(set(wanted))
+        missing = [i for i in wanted if i not in found]
+        for remote in run_concurrently(self._retrieve_file, missing, self.concurrency):
+            if remote is not None:
+                found[remote.openai_id] = remote
+        return {i: found[i] for i in wanted if i in found}
+
+    def _names_from_list(self, wanted: set[str]) -> dict[str, RemoteFile]:
+        found: dict[str, RemoteFile] = {}
+        with translated_errors("listing the files"):
+            # Iterating the page fetches the next page only when the loop needs it.
+            for f in self.client.files.list(purpose=FILE_PURPOSE, limit=FILES_LIST_PAGE):
+                if f.id in wanted:
+                    found[f.id] = RemoteFile(openai_id=f.id, filename=f.filename,
+                                             bytes=f.bytes or 0)
+                    if len(found) == len(wanted):
+                        break
+        return found
+
+    def _retrieve_file(self, openai_id: str) -> RemoteFile | None:
+        try:
+            with translated_errors(f"reading the file {openai_id}"):
+                f = self.client.files.retrieve(openai_id)
+        except RemoteNotFound:
+            return None
+        return RemoteFile(openai_id=f.id, filename=f.filename, bytes=f.bytes or 0)
+
+    # --- vector stores ---------------------------------------------------------------------
+
+    def create_vector_store(self, name: str | None, file_ids: Iterable[str] = ()) -> str:
+        """Create a store holding ``file_ids``; returns its id.
+
+        Up to 500 ids travel with the create request, the rest in batches of up to 2000. If a
+        batch fails the new store is deleted again, so a failure leaves nothing behind."""
+        ids = list(dict.fromkeys(file_ids))
+        inline, rest = ids[:STORE_CREATE_MAX_FILES], ids[STORE_CREATE_MAX_FILES:]
+        params: dict = {"file_ids": inline} if inline else {}
+        if name:
+            params["name"] = name
+        with translated_errors(f"creating {named('vector store', name)}"):
+            store = self.client.vector_stores.create(**params)
+        try:
+            self._attach(store.id, rest)
+        except RemoteError:
+            self.discard_vector_store(store.id)
+            raise
+        return store.id
+
+    def list_vector_store_file_ids(self, vector_store_id: str) -> list[str]:
+        """Every file id in the store: all pages, 100 per request."""
+        with translated_errors(f"listing the files of vector store {vector_store_id}"):
+            return [f.id for f in self.client.vector_stores.files.list(
+                vector_store_id, limit=STORE_FILES_PAGE, order="asc")]
+
+    def set_vector_store_files(self, vector_store_id: str,
+                               wanted_ids: Iterable[str]) -> StoreFilesChange:
+        """Make the store hold exactly ``wanted_ids``.
+
+        Missing files are attached (one request for one file, else batches of up to 2000); extra
+        files are detached concurrently. Detaching never deletes the File itself."""
+        return self._make_store_hold(vector_store_id, wanted_ids,
+                                     self.list_vector_store_file_ids(vector_store_id))
+
+    def sync_store(self, vector_store_id: str | None, file_ids: Iterable[str], *, needed: bool,
+                   name: str | None) -> tuple[str | None, bool]:
+        """Bring an assistant's store in line with its files; returns ``(store id, created)``.
+
+        An existing store gets exactly ``file_ids``. A store is created when there is none and
+        one is ``needed`` (file_search on) or there are files, and also when OpenAI no longer
+        knows ``vector_store_id`` (deleted there): pushing restores what the plugin holds."""
+        ids = list(dict.fromkeys(file_ids))
+        if vector_store_id:
+            try:
+                current = self.list_vector_store_file_ids(vector_store_id)
+            except RemoteNotFound:
+                log.info("vector store %s is gone in OpenAI; creating a new one", vector_store_id)
+            else:
+                self._make_store_hold(vector_store_id, ids, current)
+                return vector_store_id, False
+        if needed or ids:
+            return self.create_vector_store(name, ids), True
+        return None, False
+
+    def _make_store_hold(self, vector_store_id: str, wanted_ids: Iterable[str],
+                         current: list[str]) -> StoreFilesChange:
+        wanted = list(dict.fromkeys(wanted_ids))
+        present = set(current)
+        to_attach = [i for i in wanted if i not in present]
+        keep = set(wanted)
+        to_detach = [i for i in current if i not in keep]
+        self._attach(vector_store_id, to_attach)
+        run_concurrently(lambda file_id: self._detach(vector_store_id, file_id), to_detach,
+                         self.concurrency)
+        return StoreFilesChange(attached=tuple(to_attach), detached=tuple(to_detach))
+
+    def delete_vector_store(self, vector_store_id: str) -> None:
+        """Delete a store (its Files stay); 404 counts as done."""
+        try:
+            with translated_errors(f"deleting the vector store {vector_store_id}"):
+                self.client.vector_stores.delete(vector_store_id)
+        except RemoteNotFound:
+            pass  # already gone: what we wanted
+
+    def _attach(self, vector_store_id: str, file_ids: list[str]) -> None:
+        if not file_ids:
+            return
+        if len(file_ids) == 1:
+            with translated_errors(
+                    f"adding the file {file_ids[0]} to vector store {vector_store_id}"):
+                self.client.vector_stores.files.create(vector_store_id, file_id=file_ids[0])
+            return
+        batches = chunked(file_ids, FILE_BATCH_MAX_FILES)
+
+        def create_batch(batch):
+            with translated_errors(f"adding {len(batch)} files to vector store {vector_store_id}"):
+                self.client.vector_stores.file_batches.create(vector_store_id, file_ids=list(batch))
+
+        run_concurrently(create_batch, batches, self.concurrency)
+
+    def _detach(self, vector_store_id: str, file_id: str) -> None:
+        try:
+            with translated_errors(
+                    f"removing the file {file_id} from vector store {vector_store_id}"):
+                self.client.vector_stores.files.delete(file_id, vector_store_id=vector_store_id)
+        except RemoteNotFound:
+            pass  # not attached any more: what we wanted
+
+    def discard_vector_store(self, vector_store_id: str) -> None:
+        """Delete a store as clean-up after another failure: logs instead of raising, because
+        the original error is the one to report."""
+        try:
+            self.delete_vector_store(vector_store_id)
+        except RemoteError as exc:
+            log.warning("could not delete vector store %s after a failed create: %s",
+                        vector_store_id, exc.message)

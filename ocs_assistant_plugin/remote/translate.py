@@ -1,0 +1,141 @@
+"""Turn the ``openai`` SDK's exceptions into the plugin's ``Remote*`` errors.
+
+Every SDK call in ``remote/`` runs inside :func:`translated_errors`, so nothing above this package
+ever sees an ``openai`` exception. The SDK has already retried what it retries (connection errors,
+408, 409, 429 and 5xx, ``max_retries`` times as the host configured its client) before an error
+reaches here, so what arrives is final for this call:
+
+=============================================  =======================
+SDK exception                                  plugin error
+=============================================  =======================
+APIConnectionError, APITimeoutError            RemoteUnavailable
+5xx (InternalServerError), 429 (RateLimit)     RemoteUnavailable
+401, 403                                       RemoteAuthError
+404                                            RemoteNotFound
+400, 409, 422 and any other status             RemoteError (+ ``param``)
+=============================================  =======================
+
+Messages are written for an admin: what the plugin was doing, what OpenAI said, and what to check.
+"""
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import openai
+
+from ..errors import RemoteAuthError, RemoteError, RemoteNotFound, RemoteUnavailable
+
+# OpenAI names a bad request parameter by its own path ("tools[0].function.name"); these are the
+# plugin's names for the same things (AssistantInput fields), so a form can show the error in place.
+_FIELD_FOR_PARAM = {
+    "name": "name",
+    "model": "model",
+    "instructions": "instructions",
+    "description": "description",
+    "temperature": "temperature",
+    "top_p": "top_p",
+    "response_format": "response_format",
+    "text": "response_format",
+    "tools": "function_tools",
+    "tool_resources": "files",
+    "file_ids": "files",
+    "file": "file",
+}
+
+
+def field_for_param(param: str | None) -> str | None:
+    """The AssistantInput field an OpenAI ``param`` path refers to (the path itself if unknown)."""
+    if not param:
+        return None
+    root = param.split("[", 1)[0].split(".", 1)[0]
+    if root == "tools" and "function" not in param:
+        return "builtin_tools"
+    return _FIELD_FOR_PARAM.get(root, param)
+
+
+def _openai_message(exc: openai.APIStatusError) -> str:
+    """OpenAI's own sentence from the error body, else the SDK's summary."""
+    body = exc.body
+    if isinstance(body, dict) and isinstance(body.get("message"), str) and body["message"]:
+        return body["message"]
+    if isinstance(body, str) and body.strip():
+        return body.strip()[:500]
+    return exc.message
+
+
+def _sentence(text: str) -> str:
+    """``text`` ending in a full stop, so a hint can follow it."""
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _connection_cause(exc: openai.APIConnectionError) -> str:
+    if isinstance(exc, openai.APITimeoutError):
+        return "the request timed out"
+    cause = exc.__cause__ or exc.__context__
+    text = str(cause) if cause is not None else ""
+    return text or "the connection failed"
+
+
+def _where(exc: openai.APIError) -> str:
+    request = getattr(exc, "request", None)
+    if request is None:
+        return ""
+    return f" ({request.method} {request.url.copy_with(query=None)})"
+
+
+def translate(exc: openai.OpenAIError, action: str) -> RemoteError:
+    """The plugin error for one SDK exception; ``action`` says what was being done."""
+    if isinstance(exc, openai.APIConnectionError):
+        return RemoteUnavailable(
+            f"OpenAI could not be reached while {action}: {_connection_cause(exc)}{_where(exc)}. "
+            "Check the network and the OpenAI base URL, then try again.")
+    if isinstance(exc, openai.APIStatusError):
+        status = exc.status_code
+        said = _sentence(_openai_message(exc))
+        if status in (401, 403):
+            return RemoteAuthError(
+                f"OpenAI refused the credentials while {action} ({status}): {said} "
+                "Check the team's OpenAI API key and its project permissions.",
+                remote_status=status)
+        if status == 404:
+            return RemoteNotFound(f"Not found in OpenAI while {action} (404): {said}",
+                                  remote_status=status, param=exc.param)
+        if status == 429:
+            return RemoteUnavailable(
+                f"OpenAI turned the request away while {action} (429: rate limit or quota): "
+                f"{said} Wait a moment, or check the OpenAI account's quota.", remote_status=status)
+        if status >= 500:
+            return RemoteUnavailable(
+                f"OpenAI answered {status} while {action}: {said} "
+                "This is a problem on OpenAI's side; try again later.", remote_status=status)
+        param = exc.param
+        field = field_for_param(param)
+        detail = f" (parameter '{param}')" if param else ""
+        return RemoteError(f"OpenAI rejected the request while {action} ({status}){detail}: {said}",
+                           {field: [said]} if field else None, remote_status=status, param=param)
+    if isinstance(exc, openai.APIResponseValidationError):
+        return RemoteError(f"OpenAI answered something unexpected while {action}: {exc.message}",
+                           remote_status=exc.status_code)
+    return RemoteError(f"The OpenAI client failed while {action}: {exc}")
+
+
+def named(kind: str, name: str | None) -> str:
+    """``the assistant 'Tutor'`` for messages; long names shortened, no name -> ``an assistant``."""
+    if not name:
+        return f"a{'n' if kind[:1] in 'aeiou' else ''} {kind}"
+    short = name if len(name) <= 60 else name[:57] + "..."
+    return f"the {kind} '{short}'"
+
+
+@contextlib.contextmanager
+def translated_errors(action: str) -> Iterator[None]:
+    """Context manager (and decorator) raising ``Remote*`` errors instead of SDK exceptions.
+
+    ``action`` completes the sentence "... while <action>", e.g. ``"creating the assistant"``.
+    """
+    try:
+        yield
+    except openai.OpenAIError as exc:
+        raise translate(exc, action) from exc

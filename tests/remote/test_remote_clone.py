@@ -1,0 +1,63 @@
+"""clone: a release's new assistant and new store in one request, reusing the files."""
+from __future__ import annotations
+
+import pytest
+
+from ocs_assistant_plugin.remote import AssistantSpec
+
+
+@pytest.mark.parametrize("file_count", [0, 5, 600])
+def test_clone_is_one_request_and_reuses_the_files(file_count, assistants, upload,
+                                                   openai_standin, read_assistant,
+                                                   store_file_ids, openai_client):
+    ids = tuple(f.openai_id for f in upload(file_count))
+    ci = tuple(f.openai_id for f in upload(1, "ci"))
+    spec = AssistantSpec(model="gpt-4o", name="Bot v2", instructions="Hi",
+                         builtin_tools=("file_search", "code_interpreter"),
+                         code_interpreter_file_ids=ci, file_search_file_ids=ids,
+                         vector_store_id="vs_of_the_working_copy")
+    files_before = openai_standin.count(method="POST", path_prefix="/v1/files")
+    openai_standin.reset_counts()
+
+    result = assistants.clone(spec, store_name="Bot v2 store")
+
+    assert openai_standin.count() == 1
+    assert openai_standin.count(method="POST", path_prefix="/v1/assistants") == 1
+    assert files_before == file_count + 1
+    assert result.created_vector_store
+    assert result.vector_store_id and result.vector_store_id != spec.vector_store_id
+    remote = read_assistant(result.openai_id)
+    assert remote.name == "Bot v2"
+    assert remote.tool_resources.file_search.vector_store_ids == [result.vector_store_id]
+    assert remote.tool_resources.code_interpreter.file_ids == list(ci)
+    assert store_file_ids(result.vector_store_id) == set(ids)
+    assert len(list(openai_client.files.list())) == file_count + 1  # nothing uploaded again
+    # the one-request helper cannot name a store: the name travels in its metadata
+    assert openai_client.vector_stores.retrieve(result.vector_store_id).metadata == {
+        "name": "Bot v2 store"}
+
+
+def test_clone_without_file_search_creates_no_store(assistants, openai_standin, read_assistant):
+    spec = AssistantSpec(model="gpt-4o", name="Plain")
+
+    result = assistants.clone(spec)
+
+    assert openai_standin.count() == 1
+    assert result.vector_store_id is None and not result.created_vector_store
+    assert read_assistant(result.openai_id).name == "Plain"
+
+
+def test_clone_leaves_the_original_untouched(assistants, upload, store_file_ids):
+    ids = tuple(f.openai_id for f in upload(3))
+    original = assistants.push(AssistantSpec(model="gpt-4o", name="Bot",
+                                             builtin_tools=("file_search",),
+                                             file_search_file_ids=ids))
+
+    copy = assistants.clone(AssistantSpec(model="gpt-4o", name="Bot v1",
+                                          builtin_tools=("file_search",),
+                                          file_search_file_ids=ids,
+                                          vector_store_id=original.vector_store_id))
+
+    assert copy.openai_id != original.openai_id
+    assert store_file_ids(original.vector_store_id) == set(ids)
+    assert assistants.fetch(original.openai_id).spec.name == "Bot"

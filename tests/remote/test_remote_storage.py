@@ -1,0 +1,162 @@
+"""RemoteStorage: files and vector stores, within OpenAI's limits and with few requests."""
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from ocs_assistant_plugin.errors import RemoteUnavailable
+from ocs_assistant_plugin.remote.storage import StoreFilesChange
+
+
+def test_upload_file_from_bytes_and_from_a_file_object(storage, openai_client, openai_standin):
+    first = storage.upload_file("notes.txt", b"hello")
+    second = storage.upload_file("data.csv", io.BytesIO(b"a,b\n1,2\n"))
+
+    assert (first.filename, first.bytes) == ("notes.txt", 5)
+    assert second.filename == "data.csv"
+    assert openai_client.files.retrieve(first.openai_id).purpose == "assistants"
+    assert openai_standin.count(method="POST", path_prefix="/v1/files") == 2
+
+
+def test_file_names_of_many_files_is_one_list_request(storage, upload, openai_standin):
+    files = upload(30)
+    openai_standin.reset_counts()
+
+    names = storage.file_names([f.openai_id for f in files])
+
+    assert names == {f.openai_id: f for f in files}
+    assert openai_standin.count() == 1
+    assert openai_standin.count(method="GET", path_prefix="/v1/files") == 1
+
+
+def test_file_names_of_one_file_is_one_request(storage, upload, openai_standin):
+    (only,) = upload(1)
+    openai_standin.reset_counts()
+
+    assert storage.file_names([only.openai_id]) == {only.openai_id: only}
+    assert openai_standin.count() == 1
+
+
+def test_file_names_leaves_out_unknown_ids(storage, upload, openai_standin):
+    files = upload(3)
+    openai_standin.reset_counts()
+
+    names = storage.file_names([files[0].openai_id, "file-gone1", files[2].openai_id, "file-gone2"])
+
+    assert list(names) == [files[0].openai_id, files[2].openai_id]
+    # one list, then each id the list did not show is confirmed by its own 404
+    assert openai_standin.count(method="GET") == 3
+
+
+def test_file_names_finds_files_of_another_purpose_by_id(storage, upload, openai_client,
+                                                         openai_standin):
+    (mine,) = upload(1)
+    other = openai_client.files.create(file=("other.jsonl", b"{}"), purpose="user_data")
+    openai_standin.reset_counts()
+
+    names = storage.file_names([mine.openai_id, other.id])
+
+    assert names[other.id].filename == "other.jsonl" and names[mine.openai_id] == mine
+    assert openai_standin.count() == 2  # the list (purpose=assistants), then the one it missed
+
+
+def test_file_names_of_nothing_asks_nothing(storage, openai_standin):
+    assert storage.file_names([]) == {}
+    assert openai_standin.count() == 0
+
+
+def test_create_vector_store_up_to_500_files_is_one_request(storage, upload, store_file_ids,
+                                                            openai_standin):
+    ids = [f.openai_id for f in upload(500)]
+    openai_standin.reset_counts()
+
+    store_id = storage.create_vector_store("five hundred", ids)
+
+    assert openai_standin.count() == 1
+    assert store_file_ids(store_id) == set(ids)
+
+
+def test_create_vector_store_over_500_files_adds_the_rest_in_a_batch(
+        storage, upload, store_file_ids, openai_standin):
+    ids = [f.openai_id for f in upload(503)]
+    openai_standin.reset_counts()
+
+    store_id = storage.create_vector_store("five hundred and three", ids)
+
+    assert openai_standin.count(method="POST", path_prefix="/v1/vector_stores") == 2
+    assert openai_standin.count(
+        method="POST", path_prefix=f"/v1/vector_stores/{store_id}/file_batches") == 1
+    assert store_file_ids(store_id) == set(ids)
+
+
+def test_failed_batch_deletes_the_new_store(storage, upload, openai_client, openai_standin):
+    ids = [f.openai_id for f in upload(501)]  # 500 inline, then one more attach that fails
+    openai_standin.inject_fault(status=500, times=10, method="POST",
+                                path_prefix="/v1/vector_stores/")
+
+    with pytest.raises(RemoteUnavailable):
+        storage.create_vector_store("doomed", ids)
+
+    assert list(openai_client.vector_stores.list()) == []
+
+
+def test_list_vector_store_file_ids_reads_every_page(storage, upload, openai_standin):
+    ids = [f.openai_id for f in upload(201)]
+    store_id = storage.create_vector_store("pages", ids)
+    openai_standin.reset_counts()
+
+    listed = storage.list_vector_store_file_ids(store_id)
+
+    assert sorted(listed) == sorted(ids)
+    assert openai_standin.count() == 3  # 100 + 100 + 1
+
+
+def test_set_vector_store_files_attaches_and_detaches(storage, upload, store_file_ids,
+                                                      openai_client, openai_standin):
+    a, b, c, d, e = (f.openai_id for f in upload(5))
+    store_id = storage.create_vector_store("s", [a, b, c])
+    openai_standin.reset_counts()
+
+    change = storage.set_vector_store_files(store_id, [a, d, e])
+
+    # 1 list + 1 batch for the two new files + 2 detaches
+    assert openai_standin.count() == 4
+    assert openai_standin.count(method="POST",
+                                path_prefix=f"/v1/vector_stores/{store_id}/file_batches") == 1
+    assert change == StoreFilesChange(attached=(d, e), detached=(b, c))
+    assert store_file_ids(store_id) == {a, d, e}
+    assert {openai_client.files.retrieve(i).id for i in (b, c)} == {b, c}  # Files kept
+
+
+def test_set_vector_store_files_attaches_a_single_file_directly(storage, upload, store_file_ids,
+                                                                openai_standin):
+    a, b = (f.openai_id for f in upload(2))
+    store_id = storage.create_vector_store("s", [a])
+    openai_standin.reset_counts()
+
+    assert storage.set_vector_store_files(store_id, [a, b]) == StoreFilesChange(attached=(b,))
+    assert openai_standin.count(method="POST",
+                                path_prefix=f"/v1/vector_stores/{store_id}/files") == 1
+    assert store_file_ids(store_id) == {a, b}
+
+
+def test_set_vector_store_files_when_nothing_changes_only_lists(storage, upload, openai_standin):
+    ids = [f.openai_id for f in upload(3)]
+    store_id = storage.create_vector_store("s", ids)
+    openai_standin.reset_counts()
+
+    assert storage.set_vector_store_files(store_id, reversed(ids)) == StoreFilesChange()
+    assert openai_standin.count() == 1
+
+
+def test_delete_file_and_store(storage, upload, openai_client, store_file_ids):
+    a, b = (f.openai_id for f in upload(2))
+    store_id = storage.create_vector_store("s", [a, b])
+
+    storage.delete_file(a)
+    assert store_file_ids(store_id) == {b}  # deleting a File removes it from its stores
+    storage.delete_vector_store(store_id)
+
+    assert [f.id for f in openai_client.files.list()] == [b]
+    assert list(openai_client.vector_stores.list()) == []
