@@ -1,0 +1,185 @@
+"""Demo data: a team, a user, two assistants with files, an experiment and a pipeline.
+
+The assistants are created through the plugin's JSON API (the same calls the admin pages and any
+script make), so they exist in OpenAI (or the bundled stand-in) too, files included. Seeding is
+idempotent: each object is looked up by name first, so a run that failed half-way can be re-run.
+"""
+from __future__ import annotations
+
+import io
+import os
+import secrets
+from dataclasses import dataclass, field
+
+from flask import Flask
+from sqlalchemy import select
+
+from ocs_assistant_plugin import csrf as plugin_csrf
+
+from .models import Experiment, Pipeline, PipelineNode, Team, User, db
+
+TEAM_NAME = "Demo team"
+USERNAME = "demo"
+DEFAULT_PASSWORD = "demo-password"
+
+SUPPORT_ASSISTANT = {
+    "name": "Support guide",
+    "model": "gpt-4o-mini",
+    "description": "Answers customer questions from the returns and shipping policies.",
+    "instructions": "You are a friendly support agent for Parrot Outfitters. Answer only from "
+                    "the attached policies; when they do not cover a question, say so and offer "
+                    "to hand over to a human.",
+    "temperature": 0.3,
+    "builtin_tools": ["file_search"],
+}
+SUPPORT_FILES = [
+    ("returns-policy.md", b"# Returns policy\n\nItems can be returned within 30 days of "
+                          b"delivery, unworn and with their tags. Refunds reach the original "
+                          b"payment method within 5 business days.\n"),
+    ("shipping-faq.md", b"# Shipping FAQ\n\nStandard shipping takes 3-5 business days and is "
+                        b"free over 50 EUR. Express shipping (1-2 days) costs 9 EUR.\n"),
+]
+ANALYST_ASSISTANT = {
+    "name": "Sales analyst",
+    "model": "gpt-4o",
+    "description": "Summarises the monthly sales figures for the weekly report.",
+    "instructions": "You analyse the attached sales data with code and answer with a short "
+                    "summary and one table.",
+    "builtin_tools": ["code_interpreter"],
+}
+ANALYST_FILES = [
+    ("monthly-sales.csv", b"month,region,units,revenue\n2025-01,north,120,5400\n"
+                          b"2025-01,south,95,4275\n2025-02,north,140,6300\n"
+                          b"2025-02,south,110,4950\n"),
+]
+EXPERIMENT = {
+    "name": "Customer support bot",
+    "description": "Answers shoppers' questions about returns and shipping.",
+    "welcome_message": "Hi! I can help with returns, refunds and shipping. What do you need?",
+}
+PIPELINE = {
+    "name": "Weekly sales report",
+    "description": "Turns the sales export into the weekly summary.",
+}
+
+
+class DemoError(Exception):
+    """Seeding could not finish (most often: OpenAI is not configured or not reachable)."""
+
+
+@dataclass
+class DemoResult:
+    created: bool
+    team_name: str = TEAM_NAME
+    username: str = USERNAME
+    password: str = ""
+    assistant_ids: list[int] = field(default_factory=list)
+
+
+def demo_password() -> str:
+    return os.environ.get("DEMO_PASSWORD") or DEFAULT_PASSWORD
+
+
+def demo_login_works() -> bool:
+    """True when the demo user exists and still has the demo password."""
+    user = db.session.execute(select(User).filter_by(username=USERNAME)).scalar()
+    return user is not None and user.check_password(demo_password())
+
+
+def is_empty() -> bool:
+    """True when the host has no team yet (a fresh database)."""
+    return db.session.execute(select(Team.id).limit(1)).first() is None
+
+
+class _PluginAPI:
+    """The plugin's JSON API, called in-process as the demo user."""
+
+    def __init__(self, app: Flask, user_id: int):
+        self.client = app.test_client()
+        self.prefix = app.config["OCS_ASSISTANTS_URL_PREFIX"] + "/api"
+        token = secrets.token_urlsafe(32)
+        with self.client.session_transaction() as session:
+            session["user_id"] = user_id
+            # Multipart uploads need the plugin's CSRF token, sent the way its page scripts do.
+            session[plugin_csrf.SESSION_KEY] = token
+        self.headers = {plugin_csrf.HEADER: token}
+
+    def _check(self, response, expected: int, what: str) -> dict:
+        if response.status_code != expected:
+            body = response.get_json(silent=True) or {}
+            message = body.get("error", {}).get("message") or response.get_data(as_text=True)[:300]
+            raise DemoError(f"Could not {what}: HTTP {response.status_code}: {message}")
+        return response.get_json() if response.data else {}
+
+    def assistants(self) -> list[dict]:
+        items, url = [], f"{self.prefix}/assistants"
+        while url:  # ``next`` is the URL of the next page, or null
+            body = self._check(self.client.get(url), 200, "list the assistants")
+            items.extend(body["items"])
+            url = body.get("next")
+        return items
+
+    def create_assistant(self, data: dict) -> dict:
+        return self._check(self.client.post(f"{self.prefix}/assistants", json=data), 201,
+                           f"create the assistant “{data['name']}”")
+
+    def upload(self, assistant_id: int, tool: str, filename: str, content: bytes) -> dict:
+        response = self.client.post(
+            f"{self.prefix}/assistants/{assistant_id}/files", headers=self.headers,
+            data={"tool": tool, "file": (io.BytesIO(content), filename)},
+            content_type="multipart/form-data")
+        return self._check(response, 201, f"upload {filename}")
+
+
+def _ensure_assistant(api: _PluginAPI, existing: dict[str, dict], spec: dict, tool: str,
+                      files: list[tuple[str, bytes]]) -> int:
+    assistant = existing.get(spec["name"]) or api.create_assistant(spec)
+    have = {f["filename"] for f in assistant.get("files", []) if f["tool"] == tool}
+    for filename, content in files:
+        if filename not in have:
+            api.upload(assistant["id"], tool, filename, content)
+    return assistant["id"]
+
+
+def seed_demo(app: Flask) -> DemoResult:
+    """Create whatever part of the demo data is missing; ``created`` is False if none was."""
+    if not app.config.get("OCS_ASSISTANTS_OPENAI_API_KEY"):
+        raise DemoError(
+            "no OpenAI is configured, so the demo assistants cannot be created. Set "
+            "OPENAI_API_KEY (and OPENAI_BASE_URL for a compatible server, such as the stand-in "
+            "run with `python -m ocs_assistant_plugin.testing --port 8765`: "
+            "OPENAI_BASE_URL=http://127.0.0.1:8765/v1 OPENAI_API_KEY=sk-standin), or run "
+            "`python -m example_host`, which starts the bundled stand-in itself.")
+    with app.app_context():
+        team = db.session.execute(select(Team).filter_by(name=TEAM_NAME)).scalar()
+        if team is not None and db.session.execute(
+                select(Experiment.id).filter_by(team_id=team.id, name=EXPERIMENT["name"])).first():
+            return DemoResult(created=False, password="(unchanged)")
+        if team is None:
+            team = Team(name=TEAM_NAME)
+            db.session.add(team)
+        user = db.session.execute(select(User).filter_by(username=USERNAME)).scalar()
+        password = demo_password()
+        if user is None:
+            user = User(username=USERNAME, team=team)
+            db.session.add(user)
+        user.set_password(password)
+        db.session.commit()
+        team_id, user_id = team.id, user.id
+
+    api = _PluginAPI(app, user_id)
+    existing = {a["name"]: a for a in api.assistants()}
+    support_id = _ensure_assistant(api, existing, SUPPORT_ASSISTANT, "file_search", SUPPORT_FILES)
+    analyst_id = _ensure_assistant(api, existing, ANALYST_ASSISTANT, "code_interpreter",
+                                   ANALYST_FILES)
+
+    with app.app_context():
+        pipeline = db.session.execute(
+            select(Pipeline).filter_by(team_id=team_id, name=PIPELINE["name"],
+                                       working_id=None)).scalar()
+        if pipeline is None:
+            db.session.add(Pipeline(team_id=team_id, **PIPELINE,
+                                    nodes=[PipelineNode(position=1, assistant_id=analyst_id)]))
+        db.session.add(Experiment(team_id=team_id, assistant_id=support_id, **EXPERIMENT))
+        db.session.commit()
+    return DemoResult(created=True, password=password, assistant_ids=[support_id, analyst_id])

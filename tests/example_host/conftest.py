@@ -1,0 +1,56 @@
+"""Fixtures for the example host: the real app on SQLite and PostgreSQL, the real stand-in."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+# The example host is an application, not an installed package: import it from the repository
+# root. ``python -m pytest`` (what ``make test`` runs) puts the root on sys.path by itself; the
+# bare ``pytest`` script does not, and would find this test folder as a namespace package instead.
+ROOT = str(Path(__file__).resolve().parents[2])
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+from example_host import create_app  # noqa: E402
+from example_host.models import db  # noqa: E402
+from host_testing import HostClient, make_user  # noqa: E402
+
+
+@pytest.fixture
+def app(database_url, openai_standin, tmp_path):
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "OCS_ASSISTANTS_OPENAI_API_KEY": openai_standin.api_key,
+        "OCS_ASSISTANTS_OPENAI_BASE_URL": openai_standin.base_url,
+        "OCS_ASSISTANTS_OPENAI_MAX_RETRIES": 0,
+        "OCS_ASSISTANTS_TASK_BACKEND": "eager",
+    }, instance_path=str(tmp_path / "instance"))
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def alice(app):
+    make_user(app, "alice", "Team A")
+    return HostClient(app, "alice")
+
+
+@pytest.fixture
+def bob(app):
+    make_user(app, "bob", "Team B")
+    return HostClient(app, "bob")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item, so fixtures can tell a failed test (and save a
+    screenshot of the browser for the reader)."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)

@@ -1,0 +1,77 @@
+"""In a real headless Chromium: the experiment page picks an assistant, then releases it."""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from example_host.models import Experiment, db
+from host_testing import PASSWORD, HostClient, make_user
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "example_host"
+
+
+@pytest.fixture
+def live_host(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.fixture
+def browser_page(request):
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is not installed (make test installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
+                                             args=["--no-sandbox"])
+        page = browser.new_page()
+        try:
+            yield page
+        finally:
+            report = getattr(request.node, "rep_call", None)  # set in conftest.py
+            if report is not None and report.failed:
+                ARTIFACTS.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+            browser.close()
+
+
+def test_experiment_page_picks_an_assistant_and_releases(app, live_host, browser_page):
+    make_user(app, "alice", "Team A")
+    admin = HostClient(app, "alice")
+    admin.create_assistant("Helpdesk")
+    admin.create_assistant("Researcher")
+
+    page = browser_page
+    page.goto(live_host + "/experiments/new")
+    page.fill("#username", "alice")
+    page.fill("#password", PASSWORD)
+    page.click("form >> text=Sign in")
+    assert page.url == live_host + "/experiments/new"
+
+    page.fill("#name", "Support bot")
+    page.select_option("#assistant_id", label="Researcher · gpt-4o-mini")
+    page.click("text=Create experiment")
+    assert page.locator("[data-testid=experiment-assistant]").inner_text() == "Researcher"
+
+    page.fill("#release_label", "first release")
+    page.click("form >> button:has-text('Release')")
+    assert "Version 1 of “Support bot” released and published." in page.inner_text(".flashes")
+    with app.app_context():
+        version = db.session.execute(
+            db.select(Experiment).where(Experiment.working_id.is_not(None))).scalar_one()
+        assert (version.version_number, version.published, version.release_label) == (
+            1, True, "first release")

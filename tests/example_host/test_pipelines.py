@@ -1,0 +1,76 @@
+"""Pipelines: steps picked from the team's assistants, release, archive."""
+from __future__ import annotations
+
+from example_host.models import Experiment, Pipeline, db
+
+
+def _pipelines(app, **filters):
+    with app.app_context():
+        return [(p.id, p.name, p.assistant_ids, p.working_id, p.version_number, p.archived)
+                for p in db.session.execute(db.select(Pipeline).filter_by(**filters)
+                                            .order_by(Pipeline.id)).scalars()]
+
+
+def test_create_pipeline_with_ordered_steps(app, alice):
+    a = alice.create_assistant("Triage")
+    b = alice.create_assistant("Answer")
+    response = alice.post_form("/pipelines/new", {"name": "Flow",
+                                                  "node": [str(b["id"]), "", str(a["id"])]})
+    assert response.status_code == 302
+    [(pipeline_id, name, nodes, *_)] = _pipelines(app)
+    assert (name, nodes) == ("Flow", [b["id"], a["id"]])
+    page = alice.get(f"/pipelines/{pipeline_id}").get_data(as_text=True)
+    assert page.index("Answer") < page.index("Triage")
+    # The edit form shows the steps, plus one empty step to add another.
+    form = alice.get(f"/pipelines/{pipeline_id}/edit").get_data(as_text=True)
+    assert form.count('name="node"') == 3
+
+
+def test_bad_pipeline_input_changes_nothing(app, alice, bob):
+    bobs = bob.create_assistant("Bob's")
+    cases = [
+        ({"name": "Empty", "node": [""]}, "Add at least one step"),
+        ({"name": "", "node": [""]}, "Name is required."),
+        ({"name": "Foreign", "node": [str(bobs["id"])]}, "Step 1: pick one of your team"),
+        ({"name": "Junk", "node": ["not-a-number"]}, "Step 1: pick one of your team"),
+    ]
+    for form, message in cases:
+        response = alice.post_form("/pipelines/new", form)
+        assert response.status_code == 400
+        body = response.get_data(as_text=True)
+        assert message in body
+        if form["name"]:
+            assert f'value="{form["name"]}"' in body
+    assert _pipelines(app) == []
+
+
+def test_release_and_archive_pipeline(app, alice):
+    a = alice.create_assistant("Triage")
+    alice.post_form("/pipelines/new", {"name": "Flow", "node": [str(a["id"])]})
+    [(pipeline_id, *_)] = _pipelines(app)
+    assert alice.post_form(f"/pipelines/{pipeline_id}/release",
+                           {"release_label": "first"}).status_code == 302
+    [version] = _pipelines(app, working_id=pipeline_id)
+    assert version[2:5] == ([a["id"]], pipeline_id, 1)
+    # A released version is read-only.
+    assert alice.get(f"/pipelines/{version[0]}/edit").headers["Location"] == \
+        f"/pipelines/{pipeline_id}"
+
+    alice.post_form(f"/pipelines/{pipeline_id}/archive")
+    assert [row[5] for row in _pipelines(app)] == [True, True]
+
+
+def test_archive_refused_while_a_live_experiment_uses_the_pipeline(app, alice):
+    a = alice.create_assistant("Triage")
+    alice.post_form("/pipelines/new", {"name": "Flow", "node": [str(a["id"])]})
+    [(pipeline_id, *_)] = _pipelines(app)
+    alice.post_form("/experiments/new", {"name": "Bot", "pipeline_id": str(pipeline_id)})
+    response = alice.post_form(f"/pipelines/{pipeline_id}/archive", follow_redirects=True)
+    assert "Experiments still use this pipeline (Bot)" in response.get_data(as_text=True)
+    assert [row[5] for row in _pipelines(app)] == [False]
+
+    with app.app_context():
+        experiment_id = db.session.execute(db.select(Experiment.id)).scalar_one()
+    alice.post_form(f"/experiments/{experiment_id}/archive")
+    alice.post_form(f"/pipelines/{pipeline_id}/archive")
+    assert [row[5] for row in _pipelines(app)] == [True]
