@@ -97,3 +97,29 @@ class RemoteNotConfigured(ConfigurationError):
 
     status = 503
     code = "remote_not_configured"
+
+
+class ArchiveBlocked(Conflict):
+    """Archiving is refused because live objects still use the assistant (409).
+
+    ``check`` is the fresh archive check (the ArchiveCheck JSON) that blocked it; the JSON body
+    is that check with the usual ``error`` member added, so a client can show what blocks."""
+
+    code = "archive_blocked"
+
+    def __init__(self, message: str, check: dict):
+        super().__init__(message)
+        self.check = check
+
+    def to_dict(self) -> dict:
+        return {**self.check, **super().to_dict()}
+
+
+class ReferenceProviderError(PluginError):
+    """A reference provider (host or third-party code) answered something unusable (502).
+
+    The message names the provider's ``kind`` and ``fields`` the offending field, e.g.
+    ``{"experiment.status": ["..."]}``."""
+
+    status = 502
+    code = "reference_provider_error"

@@ -29,3 +29,42 @@ def database_url(request, tmp_path):
     server = request.getfixturevalue("postgres_server")
     server.empty_database()
     return server.url
+
+
+# -- the test host: a Flask app with the plugin, on both databases, talking to the stand-in ------
+
+@pytest.fixture
+def make_app(database_url, openai_client):
+    """``make_app(**config)``: a new host app (see ``plugin_host``); cleaned up after the test."""
+    from plugin_host import create_host_app, dispose
+
+    apps = []
+
+    def make(client=openai_client, **config):
+        app = create_host_app(database_url, client, **config)
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        dispose(app)
+
+
+@pytest.fixture
+def app(make_app):
+    """The default host app: ALLOW_ALL on, CSRF off, team from the X-Team-Id header."""
+    return make_app()
+
+
+@pytest.fixture
+def api(app):
+    """The JSON API as team 1 (``api.get(path, team=2)`` for another team)."""
+    from plugin_host import ApiClient
+
+    return ApiClient(app)
+
+
+@pytest.fixture
+def plugin(app):
+    """The app's plugin state: ``app.extensions["ocs_assistants"]``."""
+    return app.extensions["ocs_assistants"]

@@ -1,0 +1,457 @@
+"""Assistants of one team: list, create, edit, import, and their files.
+
+Routes, pages and the CLI call :class:`AssistantService`; it validates input with the schemas,
+asks ``ocs_authorize``, talks to OpenAI through the remote gateway and saves with the host's
+``db.session``. Every change that reaches OpenAI follows one rule: **push first, then save**, and
+if saving fails undo the push, so the database and OpenAI never disagree because of us:
+
+- create: push -> commit; a failed push saves nothing, a failed commit deletes what was created;
+- edit: push the new spec -> commit; a failed commit pushes the old spec back;
+- upload: upload the file -> push -> commit; any failure deletes the uploaded file again;
+- remove: push without the file -> commit (the File's deletion is recorded in the same
+  transaction as a remote operation, then carried out).
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import logging
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import sqlalchemy as sa
+from marshmallow import ValidationError
+
+from .errors import Conflict, Forbidden, InvalidInput, NotFound, RemoteError, RemoteNotFound
+from .models import Assistant, AssistantFile, FileContent, RemoteOperation, utcnow
+from .remote.base import TOOLS_WITH_FILES, AssistantSpec, PushResult
+from .schemas import (
+    FILENAME_MAX,
+    MAX_CODE_INTERPRETER_FILES,
+    AssistantInputSchema,
+    ImportInputSchema,
+    describe_unknown,
+    flatten_messages,
+)
+
+log = logging.getLogger(__name__)
+
+#: Remote operation kind recorded when a File no local assistant uses any more is deleted.
+DELETE_FILE = "delete_file"
+#: First retry delay of a remote operation that failed when first tried.
+RETRY_DELAY = dt.timedelta(seconds=30)
+
+
+def validate(schema, data: Any, **kwargs) -> dict:
+    """``schema.load(data)`` raising :class:`InvalidInput` with every bad field named."""
+    if not isinstance(data, Mapping):
+        raise InvalidInput("Send a JSON object.", {"body": ["Expected a JSON object."]})
+    try:
+        return schema.load(data, **kwargs)
+    except ValidationError as exc:
+        fields = describe_unknown(flatten_messages(exc.messages))
+        names = ", ".join(sorted(fields))
+        raise InvalidInput(f"Invalid input: check {names}.", fields) from None
+
+
+def spec_for(assistant: Assistant, **overrides) -> AssistantSpec:
+    """The :class:`AssistantSpec` of a local assistant; ``overrides`` replace fields (for a push
+    that should happen before the change is saved)."""
+
+    def value(name):
+        return overrides[name] if name in overrides else getattr(assistant, name)
+
+    files = overrides.get("files", assistant.files)
+    return AssistantSpec(
+        model=value("model"),
+        name=value("name"),
+        description=value("description") or None,
+        instructions=value("instructions") or None,
+        temperature=value("temperature"),
+        top_p=value("top_p"),
+        response_format=value("response_format"),
+        builtin_tools=tuple(value("builtin_tools") or ()),
+        function_tools=tuple(value("function_tools") or ()),
+        code_interpreter_file_ids=tuple(f.openai_id for f in files if f.tool == "code_interpreter"),
+        file_search_file_ids=tuple(f.openai_id for f in files if f.tool == "file_search"),
+        vector_store_id=value("vector_store_id"),
+    )
+
+
+@dataclass(frozen=True)
+class _FileRef:
+    """A stand-in for an ``AssistantFile`` in a spec that has not been saved yet."""
+
+    tool: str
+    openai_id: str
+
+
+@dataclass
+class Page:
+    items: list[Assistant]
+    page: int
+    has_next: bool
+
+
+def _normalized_input(values: dict) -> dict:
+    """Stored forms: ``None`` text is empty text, tool lists are lists."""
+    out = dict(values)
+    for name in ("description", "instructions"):
+        if name in out and out[name] is None:
+            out[name] = ""
+    for name in ("builtin_tools", "function_tools"):
+        if name in out and out[name] is None:
+            out[name] = []
+    if "function_tools" in out:
+        out["function_tools"] = [dict(t) for t in out["function_tools"]]
+    return out
+
+
+class AssistantService:
+    """Operations on the assistants of one team.
+
+    :param plugin: the app's :class:`~ocs_assistant_plugin.extension.PluginState`.
+    :param team_id: the team everything is scoped to: another team's assistant is not found.
+    :param authorize: ask ``ocs_authorize`` before each action (the CLI, run by an operator with
+        shell access, passes ``False``).
+    """
+
+    def __init__(self, plugin, team_id: int, *, authorize: bool = True):
+        self.plugin = plugin
+        self.team_id = team_id
+        self.check_permissions = authorize
+        self.session = plugin.db.session
+
+    # -- lookups ----------------------------------------------------------------------------
+
+    def require(self, action: str, assistant: Assistant | None = None) -> None:
+        """Raise :class:`Forbidden` unless ``ocs_authorize`` allows ``action``."""
+        if self.check_permissions and not self.plugin.authorize(action, self.team_id, assistant):
+            what = f"assistant {assistant.id}" if assistant is not None else "assistants"
+            raise Forbidden(f"You may not {action} {what} in team {self.team_id}.")
+
+    def get(self, assistant_id: int, action: str = "view", *, for_update: bool = False) -> Assistant:
+        """The team's assistant (working or version), authorized for ``action``."""
+        query = sa.select(Assistant).where(Assistant.id == assistant_id,
+                                           Assistant.team_id == self.team_id)
+        if for_update:
+            # Serialises concurrent edits of one assistant: each push is saved in push order.
+            query = query.with_for_update()
+        assistant = self.session.execute(query).scalar_one_or_none()
+        if assistant is None:
+            raise NotFound(f"Assistant {assistant_id} not found.")
+        self.require(action, assistant)
+        return assistant
+
+    def get_editable(self, assistant_id: int, action: str = "edit") -> Assistant:
+        """The team's working, unarchived assistant, locked for the change (409 otherwise)."""
+        assistant = self.get(assistant_id, action, for_update=True)
+        if assistant.is_version:
+            raise Conflict(f"Assistant {assistant.id} is version {assistant.version_number} of "
+                           f"assistant {assistant.working_id} and read-only: edit the working "
+                           "assistant instead.")
+        if assistant.archived:
+            raise Conflict(f"Assistant {assistant.id} is archived and cannot be changed.")
+        return assistant
+
+    def list(self, *, archived: bool = False, versions: bool = False, page: int = 1,
+             page_size: int | None = None) -> Page:
+        """A page of the team's assistants in id order: unarchived (or only archived) ones,
+        working assistants only unless ``versions``."""
+        self.require("view")
+        size = page_size or self.plugin.config["OCS_ASSISTANTS_PAGE_SIZE"]
+        query = sa.select(Assistant).where(Assistant.team_id == self.team_id,
+                                           Assistant.archived == bool(archived))
+        if not versions:
+            query = query.where(Assistant.is_version.is_(False))
+        query = query.order_by(Assistant.id).offset((page - 1) * size).limit(size + 1)
+        rows = list(self.session.execute(query).scalars())
+        return Page(items=rows[:size], page=page, has_next=len(rows) > size)
+
+    # -- create and edit --------------------------------------------------------------------
+
+    def create(self, data: Mapping) -> Assistant:
+        """Validate AssistantInput, create the assistant in OpenAI, save it (201 in the API)."""
+        self.require("create")
+        values = {"description": "", "instructions": "", "builtin_tools": [], "function_tools": [],
+                  **_normalized_input(validate(AssistantInputSchema(), data))}
+        assistant = Assistant(team_id=self.team_id, files=[],
+                              backend=self.plugin.config["OCS_ASSISTANTS_BACKEND"], **values)
+        gateway = self.plugin.gateway(assistant.backend, self.team_id)
+        result = gateway.push(spec_for(assistant), None, store_name=assistant.name)
+        self._record_push(assistant, result)
+        self.session.add(assistant)
+        self._commit_or_undo(lambda: self._undo_create(gateway, result))
+        self.plugin.notify_pushed(assistant)
+        return assistant
+
+    def update(self, assistant_id: int, data: Mapping) -> Assistant:
+        """Validate a partial AssistantInput, push the changed assistant, then save it."""
+        assistant = self.get_editable(assistant_id)
+        values = _normalized_input(validate(AssistantInputSchema(), data, partial=True))
+        before = spec_for(assistant)
+        gateway = self.plugin.gateway(assistant.backend, self.team_id)
+        created = assistant.openai_id is None and gateway.backend == "assistants"
+        result = self._push(gateway, assistant, spec_for(assistant, **values))
+        for name, value in values.items():
+            setattr(assistant, name, value)
+        self._record_push(assistant, result)
+
+        def undo():
+            if created:
+                self._undo_create(gateway, result)
+            else:
+                self._push_back(gateway, assistant, before, result)
+
+        self._commit_or_undo(undo)
+        self.plugin.notify_pushed(assistant)
+        return assistant
+
+    def import_assistant(self, openai_assistant_id: str) -> Assistant:
+        """Copy an assistant that exists in OpenAI (with every file of its vector store and the
+        filenames) into this team. Nothing is changed in OpenAI. 409 if already imported."""
+        self.require("import")
+        openai_id = validate(ImportInputSchema(), {"openai_assistant_id": openai_assistant_id}
+                             )["openai_assistant_id"].strip()
+        existing = self.session.execute(sa.select(Assistant.id).where(
+            Assistant.team_id == self.team_id, Assistant.openai_id == openai_id,
+            Assistant.archived.is_(False))).scalar()
+        if existing is not None:
+            raise Conflict(f"OpenAI assistant {openai_id} is already here as assistant {existing}.",
+                           {"openai_assistant_id": [f"Already imported as assistant {existing}."]})
+        gateway = self.plugin.gateway("assistants", self.team_id)
+        try:
+            remote = gateway.fetch(openai_id)
+        except RemoteNotFound:
+            raise InvalidInput(f"OpenAI has no assistant {openai_id}.",
+                               {"openai_assistant_id": ["No such assistant in OpenAI."]}) from None
+        spec = remote.spec
+        assistant = Assistant(
+            team_id=self.team_id, backend="assistants", openai_id=remote.openai_id,
+            name=(spec.name or remote.openai_id)[:256], description=spec.description or "",
+            instructions=spec.instructions or "", model=spec.model,
+            temperature=spec.temperature, top_p=spec.top_p, response_format=spec.response_format,
+            builtin_tools=list(spec.builtin_tools),
+            function_tools=[dict(t) for t in spec.function_tools],
+            vector_store_id=spec.vector_store_id, files=[])
+        for tool in TOOLS_WITH_FILES:
+            seen = set()
+            for remote_file in remote.files.get(tool, ()):
+                if remote_file.openai_id in seen:
+                    continue
+                seen.add(remote_file.openai_id)
+                assistant.files.append(AssistantFile(
+                    tool=tool, openai_id=remote_file.openai_id,
+                    filename=(remote_file.filename or remote_file.openai_id)[:FILENAME_MAX],
+                    bytes=remote_file.bytes, remote_only=True))
+        assistant.refresh_content_hash()
+        self.session.add(assistant)
+        self._commit_or_undo(lambda: None)
+        return assistant
+
+    # -- files ------------------------------------------------------------------------------
+
+    def upload_file(self, assistant_id: int, *, tool: str, filename: str, content: bytes) -> AssistantFile:
+        """Upload a file to OpenAI, attach it to ``tool`` (the vector store for file_search,
+        the code_interpreter file ids otherwise), save it. On any failure the uploaded File is
+        deleted again and nothing is saved."""
+        assistant = self.get_editable(assistant_id)
+        problems = {}
+        if tool not in TOOLS_WITH_FILES:
+            problems["tool"] = [f"Must be one of {', '.join(TOOLS_WITH_FILES)}."]
+        elif tool not in assistant.builtin_tools:
+            problems["tool"] = [f"The {tool} tool is off for this assistant: turn it on first."]
+        if not filename or len(filename) > FILENAME_MAX:
+            problems["file"] = [f"A filename of 1 to {FILENAME_MAX} characters is needed."]
+        elif not content:
+            problems["file"] = ["The file is empty."]
+        elif tool == "code_interpreter" and len(assistant.files_for(tool)) >= MAX_CODE_INTERPRETER_FILES:
+            problems["file"] = [f"code_interpreter takes at most {MAX_CODE_INTERPRETER_FILES} "
+                                "files: remove one first."]
+        if problems:
+            raise InvalidInput("The file cannot be added: " + " ".join(
+                m for texts in problems.values() for m in texts), problems)
+
+        gateway = self.plugin.gateway(assistant.backend, self.team_id)
+        storage = gateway.storage
+        uploaded = storage.upload_file(filename, content)
+        files = [*assistant.files, _FileRef(tool=tool, openai_id=uploaded.openai_id)]
+        before = spec_for(assistant)
+        try:
+            result = self._push(gateway, assistant, spec_for(assistant, files=files))
+        except RemoteError:
+            self._discard_file(storage, uploaded.openai_id)
+            raise
+        record = AssistantFile(tool=tool, filename=filename, openai_id=uploaded.openai_id,
+                               bytes=uploaded.bytes or len(content), remote_only=False)
+
+        def save():
+            record.content = self._content_for(content)
+            assistant.files.append(record)
+            self._record_push(assistant, result)
+
+        def undo():
+            self._push_back(gateway, assistant, before, result)
+            self._discard_file(storage, uploaded.openai_id)
+
+        self._commit_or_undo(undo, save)
+        self.plugin.notify_pushed(assistant)
+        return record
+
+    def remove_file(self, assistant_id: int, file_ref: int | str, *, tool: str | None = None) -> None:
+        """Detach a file (local id, or OpenAI file id) from its tool and push. The OpenAI File is
+        deleted too when no other unarchived assistant or version uses it."""
+        assistant = self.get_editable(assistant_id)
+        if tool is not None and tool not in TOOLS_WITH_FILES:
+            raise InvalidInput(f"Unknown tool {tool!r}.",
+                               {"tool": [f"Must be one of {', '.join(TOOLS_WITH_FILES)}."]})
+        record = self._find_file(assistant, file_ref, tool)
+        gateway = self.plugin.gateway(assistant.backend, self.team_id)
+        remaining = [f for f in assistant.files if f is not record]
+        before = spec_for(assistant)
+        result = self._push(gateway, assistant, spec_for(assistant, files=remaining))
+
+        openai_id, content = record.openai_id, record.content
+        operation = None
+
+        def save():
+            nonlocal operation
+            assistant.files.remove(record)  # delete-orphan: the row goes on flush
+            self._record_push(assistant, result)
+            self.session.flush()
+            if not self._file_used_elsewhere(openai_id):
+                operation = RemoteOperation(
+                    team_id=self.team_id, kind=DELETE_FILE, target=openai_id,
+                    payload={"backend": assistant.backend,
+                             "reason": f"removed from assistant {assistant.id}"})
+                self.session.add(operation)
+            if content is not None and not self._content_used(content.id):
+                self.session.delete(content)
+
+        self._commit_or_undo(lambda: self._push_back(gateway, assistant, before, result), save)
+        self.plugin.notify_pushed(assistant)
+        if operation is not None:
+            self._carry_out_file_deletion(gateway.storage, operation)
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _push(self, gateway, assistant: Assistant, spec: AssistantSpec) -> PushResult:
+        return gateway.push(spec, assistant.openai_id, store_name=spec.name)
+
+    @staticmethod
+    def _record_push(assistant: Assistant, result: PushResult) -> None:
+        if result.openai_id is not None:
+            assistant.openai_id = result.openai_id
+        assistant.vector_store_id = result.vector_store_id
+        assistant.pushed_at = utcnow()
+        assistant.refresh_content_hash()
+
+    def _commit_or_undo(self, undo, save=None) -> None:
+        """Run ``save`` (more database work) and commit; if the database refuses, roll back,
+        undo the remote change and re-raise."""
+        try:
+            if save is not None:
+                save()
+            self.session.commit()
+        except Exception:  # whatever failed, nothing was saved: undo remotely, then re-raise
+            self.session.rollback()
+            try:
+                undo()
+            except RemoteError as exc:
+                log.error("could not undo a remote change after a failed commit: %s", exc.message)
+            raise
+
+    def _undo_create(self, gateway, result: PushResult) -> None:
+        gateway.delete(result.openai_id)
+        if result.created_vector_store and result.vector_store_id:
+            gateway.storage.discard_vector_store(result.vector_store_id)
+
+    def _push_back(self, gateway, assistant: Assistant, before: AssistantSpec,
+                   result: PushResult) -> None:
+        """Restore what OpenAI had before a push whose save failed."""
+        if result.created_vector_store:
+            before = dataclasses.replace(before, vector_store_id=None)
+        gateway.push(before, result.openai_id, store_name=before.name)
+        if result.created_vector_store and result.vector_store_id:
+            gateway.storage.discard_vector_store(result.vector_store_id)
+
+    @staticmethod
+    def _discard_file(storage, openai_id: str) -> None:
+        try:
+            storage.delete_file(openai_id)
+        except RemoteError as exc:
+            log.warning("could not delete the uploaded file %s after a failure: %s",
+                        openai_id, exc.message)
+
+    def _content_for(self, data: bytes) -> FileContent:
+        digest = hashlib.sha256(data).hexdigest()
+        existing = self.session.execute(sa.select(FileContent).where(
+            FileContent.sha256 == digest, FileContent.size == len(data)).limit(1)).scalar()
+        return existing or FileContent(sha256=digest, size=len(data), data=data)
+
+    def _find_file(self, assistant: Assistant, file_ref: int | str, tool: str | None) -> AssistantFile:
+        ref = str(file_ref)
+        if ref.isdigit():
+            matches = [f for f in assistant.files if f.id == int(ref)]
+        else:
+            matches = [f for f in assistant.files if f.openai_id == ref]
+        if tool is not None:
+            matches = [f for f in matches if f.tool == tool]
+        if not matches:
+            where = f" for {tool}" if tool else ""
+            raise NotFound(f"Assistant {assistant.id} has no file {ref}{where}.")
+        if len(matches) > 1:
+            raise InvalidInput(f"File {ref} is attached to both tools: say which with `tool`.",
+                               {"tool": ["Required: the file is attached to both tools."]})
+        return matches[0]
+
+    def _file_used_elsewhere(self, openai_id: str) -> bool:
+        """Does any unarchived assistant or version (any team) still use this OpenAI File?"""
+        return self.session.execute(
+            sa.select(AssistantFile.id).join(Assistant).where(
+                AssistantFile.openai_id == openai_id, Assistant.archived.is_(False)).limit(1)
+        ).first() is not None
+
+    def _content_used(self, content_id: int) -> bool:
+        return self.session.execute(sa.select(AssistantFile.id).where(
+            AssistantFile.content_id == content_id).limit(1)).first() is not None
+
+    def _carry_out_file_deletion(self, storage, operation: RemoteOperation) -> None:
+        """Try the recorded deletion now; if OpenAI fails it stays pending for the worker."""
+        operation.attempts += 1
+        try:
+            storage.delete_file(operation.target)
+        except RemoteError as exc:
+            operation.last_error = exc.message
+            operation.next_attempt_at = utcnow() + RETRY_DELAY
+            log.warning("deleting file %s failed, will retry: %s", operation.target, exc.message)
+        else:
+            operation.status = "done"
+            operation.last_error = None
+        self.session.commit()
+
+
+def all_assistants(plugin, *, team_id: int | None = None, archived: bool = False,
+                   versions: bool = False) -> list[Assistant]:
+    """Every assistant (of one team, or of all teams) in (team, id) order, for operators (the
+    CLI); no authorization."""
+    query = sa.select(Assistant).where(Assistant.archived == bool(archived))
+    if team_id is not None:
+        query = query.where(Assistant.team_id == team_id)
+    if not versions:
+        query = query.where(Assistant.is_version.is_(False))
+    return list(plugin.db.session.execute(query.order_by(Assistant.team_id, Assistant.id)).scalars())
+
+
+def responses_request(plugin, assistant_id: int) -> dict:
+    """Keyword arguments for ``client.responses.create`` for an assistant (any team: the host
+    asks for its own objects). See :func:`ocs_assistant_plugin.remote.build_request`."""
+    from .remote import build_request
+
+    assistant = plugin.db.session.get(Assistant, assistant_id)
+    if assistant is None:
+        raise NotFound(f"Assistant {assistant_id} not found.")
+    if assistant.archived:
+        raise Conflict(f"Assistant {assistant_id} is archived.")
+    return build_request(spec_for(assistant))

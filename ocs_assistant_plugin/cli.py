@@ -1,0 +1,79 @@
+"""``flask assistants ...``: the plugin's commands, for operators with shell access.
+
+Commands act without ``ocs_authorize`` (whoever runs them already has the app's credentials) but
+always for an explicit team where they change something. Bad options exit with code 2 and a
+message naming the option; plugin errors exit with code 1 and their message, never a traceback.
+"""
+from __future__ import annotations
+
+import importlib
+import json
+from contextlib import contextmanager
+
+import click
+from flask.cli import AppGroup
+
+from . import schemas
+from .assistants import AssistantService, all_assistants
+from .errors import PluginError
+from .extension import get_state
+
+assistants_cli = AppGroup("assistants", help="Manage OpenAI assistants (ocs-assistant-plugin).")
+
+#: Modules (relative to this package) that add commands with ``@assistants_cli.command(...)``;
+#: :func:`load_command_modules` imports them before the group is added to an app.
+COMMAND_MODULES: tuple[str, ...] = ()
+
+
+def load_command_modules() -> None:
+    for module in COMMAND_MODULES:
+        importlib.import_module(f"{__package__}.{module}")
+
+TEAM = click.IntRange(min=1)
+
+
+@contextmanager
+def _plugin_errors():
+    try:
+        yield
+    except PluginError as exc:
+        details = "".join(f"\n  {field}: {'; '.join(texts)}" for field, texts in exc.fields.items())
+        raise click.ClickException(exc.message + details) from None
+
+
+@assistants_cli.command("list")
+@click.option("--team", type=TEAM, help="Only this team's assistants (default: every team).")
+@click.option("--archived", is_flag=True, help="List archived assistants instead.")
+@click.option("--versions", is_flag=True, help="Include versions, not only working assistants.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (the API's Assistant shape).")
+def list_command(team, archived, versions, as_json):
+    """List assistants."""
+    plugin = get_state()
+    with _plugin_errors():
+        rows = all_assistants(plugin, team_id=team, archived=archived, versions=versions)
+    if as_json:
+        click.echo(json.dumps(schemas.AssistantSchema(many=True).dump(rows), indent=2))
+        return
+    if not rows:
+        click.echo("No assistants.")
+        return
+    header = ("ID", "TEAM", "NAME", "MODEL", "OPENAI ID", "FILES", "VERSION OF")
+    table = [header] + [
+        (str(a.id), str(a.team_id), a.name, a.model, a.openai_id or "-", str(len(a.files)),
+         f"{a.working_id} (v{a.version_number})" if a.is_version else "-")
+        for a in rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    for row in table:
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+
+
+@assistants_cli.command("import")
+@click.argument("openai_id")
+@click.option("--team", type=TEAM, required=True, help="The team that gets the assistant.")
+def import_command(openai_id, team):
+    """Import the OpenAI assistant OPENAI_ID (with its files) into a team."""
+    plugin = get_state()
+    with _plugin_errors():
+        assistant = AssistantService(plugin, team, authorize=False).import_assistant(openai_id)
+    click.echo(f"Imported {openai_id} as assistant {assistant.id} ({assistant.name!r}, "
+               f"{len(assistant.files)} files) in team {team}.")

@@ -1,0 +1,253 @@
+"""The plugin's hook specifications: the reference documentation of every hook.
+
+Implement a hook with the ``hookimpl`` marker and register the object on the app's plugin::
+
+    from ocs_assistant_plugin import hookimpl
+
+    class HostHooks:
+        @hookimpl
+        def ocs_current_team_id(self):
+            return g.team.id
+
+    app.extensions["ocs_assistants"].register(HostHooks())
+
+or ship it in a package with an entry point in the ``ocs_assistant_plugin`` group.
+
+Call hooks with keyword arguments only. Implementations may accept fewer arguments than the
+spec. Hooks marked *firstresult* stop at the first implementation that returns something other
+than ``None``; the plugin's built-in implementations are registered ``trylast`` so every host or
+third-party implementation is asked first.
+
+The hooks come in three groups:
+
+- **provided by the host** (and third parties): :func:`ocs_reference_providers`,
+  :func:`ocs_openai_client`, :func:`ocs_current_team_id`, :func:`ocs_authorize`;
+- **events the host fires, implemented by the plugin**: :func:`ocs_assistant_edit_opened`,
+  :func:`ocs_release`, :func:`ocs_reference_archived`;
+- **notifications for observers**: :func:`ocs_assistant_pushed`, :func:`ocs_assistant_released`,
+  :func:`ocs_assistant_archived`.
+"""
+from __future__ import annotations
+
+import pluggy
+
+PROJECT_NAME = "ocs_assistant_plugin"
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+#: Marks a hook implementation; also exported as ``ocs_assistant_plugin.hookimpl``.
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+
+# -- provided by the host ----------------------------------------------------------------------
+
+
+@hookspec
+def ocs_reference_providers():
+    """Return the reference providers this plugin contributes.
+
+    Called when archiving is checked. The results of all implementations are flattened; each
+    provider's ``kind`` must be unique across all of them.
+
+    :return: a list of objects shaped like
+        :class:`ocs_assistant_plugin.references.ReferenceProvider` (``kind``, ``section``,
+        ``label``, ``find_references(assistant_ids, team_id)``, ``archive(reference)``).
+
+    Example::
+
+        @hookimpl
+        def ocs_reference_providers(self):
+            return [ExperimentProvider(), PipelineProvider()]
+    """
+
+
+@hookspec(firstresult=True)
+def ocs_openai_client(team_id):
+    """Return the ``openai.OpenAI`` client to use for a team.
+
+    The host supplies per-team credentials here. The built-in implementation (asked last) builds
+    a client from ``OCS_ASSISTANTS_OPENAI_API_KEY`` and ``OCS_ASSISTANTS_OPENAI_BASE_URL`` and
+    returns ``None`` when no key is configured, which makes the request answer 503 "No OpenAI
+    API key configured for team N". A client returned by the host stays the host's to close.
+
+    Stops at the first non-``None`` result (firstresult).
+
+    :param int team_id: the team whose assistants are being managed.
+    :return: an ``openai.OpenAI`` instance, or ``None`` to let the next implementation answer.
+
+    Example::
+
+        @hookimpl
+        def ocs_openai_client(self, team_id):
+            return openai.OpenAI(api_key=Team.query.get(team_id).openai_key)
+    """
+
+
+@hookspec(firstresult=True)
+def ocs_current_team_id():
+    """Return the id of the team of the current request.
+
+    Every JSON API call and admin page is scoped to this team: objects of another team answer
+    404. With no implementation, or when it returns ``None``, requests answer 401
+    ``not_authenticated``.
+
+    Stops at the first non-``None`` result (firstresult).
+
+    :return: the team id (``int``), or ``None`` when there is no signed-in team.
+
+    Example::
+
+        @hookimpl
+        def ocs_current_team_id(self):
+            return getattr(g, "team_id", None)
+    """
+
+
+@hookspec(firstresult=True)
+def ocs_authorize(action, team_id, assistant):
+    """Decide whether the current user may perform ``action``.
+
+    The built-in implementation (asked last) denies everything unless
+    ``OCS_ASSISTANTS_ALLOW_ALL`` is set. A denial answers 403 ``forbidden``.
+
+    Stops at the first non-``None`` result (firstresult).
+
+    :param str action: one of ``view``, ``create``, ``edit``, ``import``, ``sync``, ``release``,
+        ``archive``.
+    :param int team_id: the team of the current request.
+    :param assistant: the :class:`~ocs_assistant_plugin.models.Assistant` acted on, or ``None``
+        for actions on the collection (``create``, ``import``, listing with ``view``).
+    :return: ``True`` to allow, ``False`` to deny, ``None`` to let the next implementation decide.
+
+    Example::
+
+        @hookimpl
+        def ocs_authorize(self, action, team_id, assistant):
+            return current_user.is_team_admin(team_id) or None
+    """
+
+
+# -- events the host fires, implemented by the plugin -------------------------------------------
+
+
+@hookspec(firstresult=True)
+def ocs_assistant_edit_opened(assistant_id, team_id):
+    """The host opened the edit screen of an assistant: check it against OpenAI.
+
+    The host fires this event; the plugin implements it (the sync check of DESIGN 1.1, without
+    asking ``ocs_authorize``: the host decided to open the screen). OpenAI failures are part of
+    the report (state ``error``), never an exception; another team's assistant raises
+    ``NotFound``.
+
+    Stops at the first non-``None`` result (firstresult).
+
+    :param int assistant_id: the plugin's id of the assistant (working copy or version).
+    :param int team_id: the team that owns it; another team's assistant is not found.
+    :return: the sync report as a dict: ``state`` (``not_pushed``, ``in_sync``, ``out_of_sync``,
+        ``remote_missing`` or ``error``), ``assistant_id``, ``openai_id``, ``is_version``,
+        ``differences`` (``[{field, local, remote}]``), ``files_missing_locally``,
+        ``files_missing_remotely`` and ``message``.
+
+    Example::
+
+        report = plugin.hook.ocs_assistant_edit_opened(assistant_id=7, team_id=1)
+        if report["state"] != "in_sync":
+            flash(report["message"])
+    """
+
+
+@hookspec(firstresult=True)
+def ocs_release(assistant_ids, team_id, release_label):
+    """The host released a chatbot version that references these assistants: make versions.
+
+    The host fires this event; the plugin implements it (DESIGN 1.2): each working assistant gets
+    a frozen version and a new assistant in OpenAI (or an unchanged latest version is reused when
+    ``OCS_ASSISTANTS_REUSE_UNCHANGED_VERSIONS`` is on). All or nothing: a failure leaves no local
+    version and nothing orphaned in OpenAI, and raises.
+
+    Stops at the first non-``None`` result (firstresult).
+
+    :param list[int] assistant_ids: working assistants referenced by the released chatbot.
+    :param int team_id: the team that owns them.
+    :param str release_label: the host's name for the release, e.g. ``"v3"``.
+    :return: ``{working_id: version_id}`` for every id in ``assistant_ids``; the released chatbot
+        version should reference the version ids.
+
+    Example::
+
+        mapping = plugin.hook.ocs_release(assistant_ids=[7], team_id=1, release_label="v3")
+        experiment_version.assistant_id = mapping[7]
+    """
+
+
+@hookspec
+def ocs_reference_archived(reference):
+    """The host archived a released object on its own: release its assistant version if unused.
+
+    The host fires this event; the plugin implements it (DESIGN 1.3): the assistant version the
+    object referenced is archived when no live reference still uses it.
+
+    :param reference: the :class:`~ocs_assistant_plugin.references.Reference` of the archived
+        object (its ``assistant_id`` is the version it used).
+    :return: nothing.
+
+    Example::
+
+        plugin.hook.ocs_reference_archived(reference=Reference(
+            kind="experiment", id=12, label="Bot v2", url="/e/12",
+            assistant_id=9, status=RefStatus.ARCHIVED))
+    """
+
+
+# -- notifications for observers ------------------------------------------------------------------
+
+
+@hookspec
+def ocs_assistant_pushed(assistant):
+    """An assistant was created or updated in OpenAI and the local copy saved.
+
+    Called after the database commit, once per successful push (create, edit, file upload or
+    removal, import does not push). Exceptions from implementations propagate to the caller.
+
+    :param assistant: the :class:`~ocs_assistant_plugin.models.Assistant` as saved.
+    :return: nothing.
+
+    Example::
+
+        @hookimpl
+        def ocs_assistant_pushed(self, assistant):
+            audit_log.info("assistant %s pushed as %s", assistant.id, assistant.openai_id)
+    """
+
+
+@hookspec
+def ocs_assistant_released(assistant, version):
+    """A version of an assistant was made (or reused) for a release.
+
+    :param assistant: the working :class:`~ocs_assistant_plugin.models.Assistant`.
+    :param version: the version (an ``Assistant`` with ``is_version`` true).
+    :return: nothing.
+
+    Example::
+
+        @hookimpl
+        def ocs_assistant_released(self, assistant, version):
+            notify(f"{assistant.name} released as v{version.version_number}")
+    """
+
+
+@hookspec
+def ocs_assistant_archived(assistant):
+    """An assistant (working copy or version) was archived locally.
+
+    Called after the commit; its remote deletions may still be pending in the remote-operations
+    outbox.
+
+    :param assistant: the archived :class:`~ocs_assistant_plugin.models.Assistant`.
+    :return: nothing.
+
+    Example::
+
+        @hookimpl
+        def ocs_assistant_archived(self, assistant):
+            cache.delete(f"assistant:{assistant.id}")
+    """

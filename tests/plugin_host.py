@@ -1,0 +1,169 @@
+"""A minimal host for tests: a Flask app with its own SQLAlchemy ``db`` and the plugin.
+
+The host's hooks take the team from the ``X-Team-Id`` request header and hand the plugin an
+``openai.OpenAI`` client (by default one on the stand-in). Tests talk to the app only through its
+public surface: the JSON API (:class:`ApiClient`), the hooks and the CLI.
+"""
+from __future__ import annotations
+
+import io
+
+from flask import Flask, has_request_context, request
+from flask_sqlalchemy import SQLAlchemy
+
+from ocs_assistant_plugin import AssistantPlugin, hookimpl
+
+TEAM_HEADER = "X-Team-Id"
+
+
+class HostHooks:
+    """The host's plugin: current team from a header, one OpenAI client for every team."""
+
+    def __init__(self, client):
+        self.client = client
+
+    @hookimpl
+    def ocs_current_team_id(self):
+        if not has_request_context():
+            return None
+        value = request.headers.get(TEAM_HEADER)
+        return int(value) if value else None
+
+    @hookimpl
+    def ocs_openai_client(self, team_id):
+        return self.client
+
+
+def create_host_app(database_url: str, client=None, *, register_hooks: bool = True,
+                    **config) -> Flask:
+    """A host app on ``database_url`` with the plugin set up and its tables created."""
+    app = Flask("test_host")
+    app.config.update(
+        TESTING=True,
+        SECRET_KEY="test-secret",
+        SQLALCHEMY_DATABASE_URI=database_url,
+        OCS_ASSISTANTS_ALLOW_ALL=True,
+        OCS_ASSISTANTS_CSRF_ENABLED=False,
+    )
+    app.config.update(config)
+    db = SQLAlchemy()
+    db.init_app(app)
+    AssistantPlugin(app, db)
+    if register_hooks:
+        app.extensions["ocs_assistants"].register(HostHooks(client), name="test_host")
+    with app.app_context():
+        db.create_all()
+    return app
+
+
+def dispose(app: Flask) -> None:
+    """Close the app's database connections (the stand-in and clients are the fixtures' job)."""
+    db = app.extensions["sqlalchemy"]
+    with app.app_context():
+        db.session.remove()
+        for engine in db.engines.values():
+            engine.dispose()
+
+
+class ApiClient:
+    """The plugin's JSON API through Flask's test client, as team ``team`` by default."""
+
+    def __init__(self, app: Flask, team: int | None = 1):
+        self.app = app
+        self.team = team
+        self.prefix = app.config["OCS_ASSISTANTS_URL_PREFIX"] + "/api"
+        self.client = app.test_client()
+
+    def _headers(self, team, headers):
+        headers = dict(headers or {})
+        team = self.team if team == "default" else team
+        if team is not None:
+            headers[TEAM_HEADER] = str(team)
+        return headers
+
+    def url(self, path: str) -> str:
+        return path if path.startswith(self.prefix) else self.prefix + path
+
+    def open(self, method: str, path: str, *, team="default", headers=None, **kwargs):
+        return self.client.open(self.url(path), method=method,
+                                headers=self._headers(team, headers), **kwargs)
+
+    def get(self, path, **kwargs):
+        return self.open("GET", path, **kwargs)
+
+    def post(self, path, **kwargs):
+        return self.open("POST", path, **kwargs)
+
+    def patch(self, path, **kwargs):
+        return self.open("PATCH", path, **kwargs)
+
+    def delete(self, path, **kwargs):
+        return self.open("DELETE", path, **kwargs)
+
+    # -- shortcuts for the common calls -----------------------------------------------------
+
+    def create(self, expect: int = 201, **fields):
+        body = {"name": "Helper", "model": "gpt-4o", **fields}
+        response = self.post("/assistants", json=body)
+        assert response.status_code == expect, response.get_json()
+        return response.get_json()
+
+    def upload(self, assistant_id: int, tool: str, filename: str = "notes.txt",
+               content: bytes = b"some notes", **kwargs):
+        data = {"tool": tool, "file": (io.BytesIO(content), filename)}
+        return self.post(f"/assistants/{assistant_id}/files", data=data,
+                         content_type="multipart/form-data", **kwargs)
+
+    def assistants(self, **query) -> list[dict]:
+        """Every item of the listing (all pages)."""
+        items, url = [], "/assistants"
+        response = self.get(url, query_string=query)
+        while True:
+            assert response.status_code == 200, response.get_json()
+            body = response.get_json()
+            items += body["items"]
+            if not body["next"]:
+                return items
+            response = self.get(body["next"])
+
+
+def remote_assistant(openai_client, openai_id: str) -> dict:
+    """The assistant as the stand-in holds it, read with the real SDK (through the client's
+    generic ``get``: the typed ``client.beta.assistants`` methods warn that they are deprecated)."""
+    return openai_client.get(f"/assistants/{openai_id}", cast_to=object,
+                             options={"headers": {"OpenAI-Beta": "assistants=v2"}})
+
+
+def remote_assistant_ids(openai_client) -> set[str]:
+    """The ids of every assistant in the stand-in."""
+    page = openai_client.get("/assistants", cast_to=object, options={
+        "headers": {"OpenAI-Beta": "assistants=v2"}, "params": {"limit": 100}})
+    assert not page["has_more"]
+    return {a["id"] for a in page["data"]}
+
+
+def store_file_ids(openai_client, vector_store_id: str) -> set[str]:
+    """The ids of the files in a vector store of the stand-in (all pages)."""
+    return {f.id for f in openai_client.vector_stores.files.list(vector_store_id, limit=100)}
+
+
+def remote_file_ids(openai_client) -> set[str]:
+    return {f.id for f in openai_client.files.list()}
+
+
+def remote_store_ids(openai_client) -> set[str]:
+    return {s.id for s in openai_client.vector_stores.list(limit=100)}
+
+
+def snapshot(api: ApiClient, openai_client) -> dict:
+    """Everything a request could change: the team's assistants here, and every assistant,
+    file and vector store (with its files) in the stand-in. Equal snapshots: nothing changed."""
+    page = openai_client.get("/assistants", cast_to=object, options={
+        "headers": {"OpenAI-Beta": "assistants=v2"}, "params": {"limit": 100}})
+    return {
+        "local": api.assistants(versions="true") + api.assistants(versions="true", archived="true"),
+        "assistants": page["data"],
+        "files": sorted(remote_file_ids(openai_client)),
+        "stores": {vs: sorted(store_file_ids(openai_client, vs))
+                   for vs in remote_store_ids(openai_client)},
+    }
