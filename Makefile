@@ -10,7 +10,6 @@ $(STAMP): pyproject.toml setup.cfg $(wildcard hooks/*/pyproject.toml) example_ho
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test]' -r example_host/requirements.txt
-	@for d in hooks/*/; do [ -f $$d/pyproject.toml ] && $(PY) -m pip install -q -e $$d || true; done
 	touch $@
 
 system:

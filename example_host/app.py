@@ -13,6 +13,7 @@ from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from ocs_assistant_plugin import AssistantPlugin
+from ocs_scheduled_messages import ScheduledMessages
 
 from . import auth, csrf, experiments, pages, pipelines
 from .commands import register_commands
@@ -53,6 +54,9 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     db.init_app(app)
     AssistantPlugin().init_app(app, db)
     app.extensions["ocs_assistants"].register(HostHooks())
+    # Scheduled messages (hooks/ocs-scheduled-messages): their reference provider comes through
+    # the entry point; the host only gives them a table in its ``db``.
+    ScheduledMessages().init_app(app)
 
     for blueprint in (auth.bp, pages.bp, experiments.bp, pipelines.bp):
         app.register_blueprint(blueprint)
