@@ -1,0 +1,34 @@
+"""Fixtures for the admin pages through Flask's test client, with CSRF protection on.
+
+The pages run on SQLite: everything they save goes through the services, which are tested on
+both databases. The list page, which has a query of its own (the name search), runs on both
+(see ``test_list_page.py``).
+"""
+from __future__ import annotations
+
+import pytest
+
+from pages_client import PagesClient
+from plugin_host import ApiClient
+
+
+@pytest.fixture
+def database_url(tmp_path):
+    return f"sqlite:///{tmp_path / 'pages.sqlite'}"
+
+
+@pytest.fixture
+def app(make_app):
+    """The test host with CSRF protection on, as a real host has it."""
+    return make_app(OCS_ASSISTANTS_CSRF_ENABLED=True)
+
+
+@pytest.fixture
+def pages(app):
+    return PagesClient(app)
+
+
+@pytest.fixture
+def api(app):
+    """The JSON API of the same app (JSON bodies need no CSRF token)."""
+    return ApiClient(app)
