@@ -197,6 +197,219 @@ def remove_file(assistant_id: int, file_id: str):
     return "", 204
 
 
+# -- sync (DESIGN 1.1): the check and its fixes -------------------------------------------------
+
+SYNC_ERRORS = COMMON_ERRORS + (404, 409) + REMOTE_ERRORS
+_NO_BODY = ("Send no body or `{}`; a form post needs the CSRF token (the `csrf_token` field or the "
+            "X-CSRF-Token header).")
+
+
+def _sync_service():
+    from .sync import SyncService
+
+    service = _service()
+    return SyncService(service.plugin, service.team_id)
+
+
+def _sync_action_input() -> None:
+    """The sync actions take no input: a JSON body must be an empty object. Anything else is a
+    form post, which needs the CSRF token (a cross-site form cannot send JSON)."""
+    if request.is_json:
+        data = request.get_json(silent=True)
+        validate(schemas.SyncActionInputSchema(), {} if data is None else data)
+    else:
+        csrf.protect()
+
+
+def _sync_json(report):
+    return jsonify(schemas.SyncReportSchema().dump(report))
+
+
+@api_route("/assistants/<int:assistant_id>/sync", "GET", tag="sync",
+           summary="Compare an assistant with OpenAI", response=schemas.SyncReportSchema,
+           errors=COMMON_ERRORS + (404,),
+           description="The sync check, as the `ocs_assistant_edit_opened` hook returns it. OpenAI "
+                       "failing is reported as state `error`, never as an error status.")
+def sync_check(assistant_id: int):
+    return _sync_json(_sync_service().check(assistant_id))
+
+
+@api_route("/assistants/<int:assistant_id>/pull", "POST", tag="sync",
+           summary="Overwrite the local assistant from OpenAI", response=schemas.SyncReportSchema,
+           errors=SYNC_ERRORS,
+           description="Working assistants only (409 for a version). Files only in OpenAI become "
+                       "remote-only files; nothing changes in OpenAI. Answers the report after "
+                       "the pull. " + _NO_BODY)
+def sync_pull(assistant_id: int):
+    _sync_action_input()
+    return _sync_json(_sync_service().pull(assistant_id))
+
+
+@api_route("/assistants/<int:assistant_id>/push", "POST", tag="sync",
+           summary="Overwrite OpenAI from the local assistant", response=schemas.SyncReportSchema,
+           errors=SYNC_ERRORS,
+           description="Working assistants only (409 for a version). Files OpenAI lost are "
+                       "uploaded again from their stored content, extra files detached (never "
+                       "deleted), a deleted assistant created again. Answers the report after the "
+                       "push. " + _NO_BODY)
+def sync_push(assistant_id: int):
+    _sync_action_input()
+    return _sync_json(_sync_service().push(assistant_id))
+
+
+@api_route("/assistants/<int:assistant_id>/restore", "POST", tag="sync",
+           summary="Push a version's released snapshot back to OpenAI",
+           response=schemas.SyncReportSchema, errors=SYNC_ERRORS,
+           description="Versions only (409 for a working assistant). Nothing changes locally "
+                       "except the OpenAI ids, if OpenAI needs a new assistant, store or file. "
+                       + _NO_BODY)
+def sync_restore(assistant_id: int):
+    _sync_action_input()
+    return _sync_json(_sync_service().restore(assistant_id))
+
+
+@api_route("/assistants/<int:assistant_id>/sync/files/<int:file_id>/upload", "POST", tag="sync",
+           summary="Make one local file present in OpenAI", body=schemas.SyncFileUploadSchema,
+           multipart=True, response=schemas.SyncReportSchema, errors=SYNC_ERRORS,
+           description="`file_id` is a local file (files_missing_remotely[].id). With a `file` "
+                       "part, that content is uploaded and replaces the file (needed when OpenAI "
+                       "lost a remote-only file); without, the file is attached again, or its "
+                       "stored content uploaded again. Only this file changes in OpenAI.")
+def sync_upload_file(assistant_id: int, file_id: int):
+    upload: dict = {}
+    if request.is_json or not (request.form or request.files):
+        _sync_action_input()
+    else:
+        csrf.protect()
+        data = {k: v for k, v in request.form.to_dict().items() if k != csrf.FORM_FIELD}
+        data.update(request.files.to_dict())
+        upload = validate(schemas.SyncFileUploadSchema(), data)
+    stored = upload.get("file")
+    report = _sync_service().upload_file(
+        assistant_id, file_id, filename=stored.filename if stored else None,
+        content=stored.read() if stored else None)
+    return _sync_json(report)
+
+
+@api_route("/assistants/<int:assistant_id>/sync/files/<int:file_id>/remove", "POST", tag="sync",
+           summary="Remove one local file from its tool", response=schemas.SyncReportSchema,
+           errors=SYNC_ERRORS,
+           description="Detaches the file in OpenAI if it is attached there and removes it here; "
+                       "the OpenAI File is deleted only when no other assistant or version uses "
+                       "it. Only this file changes in OpenAI. " + _NO_BODY)
+def sync_remove_file(assistant_id: int, file_id: int):
+    _sync_action_input()
+    return _sync_json(_sync_service().remove_file(assistant_id, file_id))
+
+
+@api_route("/assistants/<int:assistant_id>/sync/remote-files/<openai_file_id>/keep", "POST",
+           tag="sync", summary="Record a file that is only in OpenAI here",
+           query=schemas.RemoteFileQuerySchema, response=schemas.SyncReportSchema,
+           errors=SYNC_ERRORS,
+           description="`openai_file_id` is a files_missing_locally[].openai_id; it is recorded as "
+                       "a remote-only file. Nothing changes in OpenAI. " + _NO_BODY)
+def sync_keep_remote_file(assistant_id: int, openai_file_id: str):
+    query = _query(schemas.RemoteFileQuerySchema())
+    _sync_action_input()
+    return _sync_json(_sync_service().keep_remote_file(assistant_id, openai_file_id,
+                                                       tool=query.get("tool")))
+
+
+@api_route("/assistants/<int:assistant_id>/sync/remote-files/<openai_file_id>/remove", "POST",
+           tag="sync", summary="Detach a file that is only in OpenAI",
+           query=schemas.RemoteFileQuerySchema, response=schemas.SyncReportSchema,
+           errors=SYNC_ERRORS,
+           description="Detaches a files_missing_locally[] file from the tool in OpenAI; the File "
+                       "itself is kept (the plugin never knew it). " + _NO_BODY)
+def sync_remove_remote_file(assistant_id: int, openai_file_id: str):
+    query = _query(schemas.RemoteFileQuerySchema())
+    _sync_action_input()
+    return _sync_json(_sync_service().remove_remote_file(assistant_id, openai_file_id,
+                                                         tool=query.get("tool")))
+
+
+# -- versions -----------------------------------------------------------------------------------
+
+
+@api_route("/assistants/<int:assistant_id>/release", "POST",
+           summary="Release the working assistant as a version", tag="versions",
+           body=schemas.ReleaseInputSchema, response="Assistant", status=201,
+           response_text="Created: the new version (200 with the version reused when the "
+                         "assistant is unchanged since its latest version).",
+           errors=COMMON_ERRORS + (404, 409) + REMOTE_ERRORS,
+           description="What the host's release hook does, for one assistant: a frozen version "
+                       "and its own clone in OpenAI (one request, the same files). Versions and "
+                       "archived assistants answer 409.")
+def release_assistant(assistant_id: int):
+    from .versions import release_versions
+
+    body = validate(schemas.ReleaseInputSchema(), _json_body())
+    service = _service()
+    service.get(assistant_id, "release")
+    (released,) = release_versions(service.plugin, [assistant_id], service.team_id, body["label"])
+    return _assistant_json(released.version, 201 if released.created else 200)
+
+
+# -- archiving and the remote-operations outbox ---------------------------------------------------
+
+
+def _archive_service():
+    from .archival import ArchiveService
+
+    service = _service()
+    return ArchiveService(service.plugin, service.team_id)
+
+
+@api_route("/assistants/<int:assistant_id>/archive-check", "GET",
+           summary="Check whether an assistant can be archived", tag="archiving",
+           response=schemas.ArchiveCheckSchema, errors=COMMON_ERRORS + (404, 409, 502),
+           description="Asks every reference provider, once each, which host objects use the "
+                       "working assistant or any of its versions. `sections` lists what blocks "
+                       "(empty: it can be archived); `auto_archive` the released references "
+                       "archived with it. 409 for a version or an archived assistant; 502 when "
+                       "a provider answers something invalid (its kind and field are named).")
+def archive_check(assistant_id: int):
+    check = _archive_service().check(assistant_id)
+    return jsonify(schemas.ArchiveCheckSchema().dump(check.to_dict()))
+
+
+@api_route("/assistants/<int:assistant_id>/archive", "POST",
+           summary="Archive an assistant and all its versions", tag="archiving",
+           response=schemas.ArchiveResultSchema, errors=COMMON_ERRORS + (404, 409, 502),
+           description="Checks again under a lock, then archives the working assistant and every "
+                       "version, archives the released references through their providers, and "
+                       "records the deletions in OpenAI (assistants, vector stores, unshared "
+                       "files), carried out after the commit. When something blocks, 409 with "
+                       "the fresh ArchiveCheck and `error` (code `archive_blocked`), see "
+                       "ArchiveBlocked.")
+def archive_assistant(assistant_id: int):
+    result = _archive_service().archive(assistant_id)
+    return jsonify(schemas.ArchiveResultSchema().dump({
+        **result.to_dict(), "operations": result.operations}))
+
+
+@api_route("/operations", "GET", summary="The team's remote operations (the outbox)",
+           tag="archiving", query=schemas.OperationsQuerySchema,
+           response=schemas.RemoteOperationPageSchema, errors=COMMON_ERRORS,
+           description="Deletions in OpenAI recorded by archiving and other changes, newest "
+                       "first, with their state, attempts, last error and next attempt.")
+def list_operations():
+    from .operations import list_operations as operations_of
+
+    query = _query(schemas.OperationsQuerySchema())
+    service = _service()
+    service.require("view")
+    size = service.plugin.config["OCS_ASSISTANTS_PAGE_SIZE"]
+    rows = operations_of(service.plugin, status=query.get("status"), team_id=service.team_id,
+                         offset=(query["page"] - 1) * size, limit=size + 1)
+    next_url = None
+    if len(rows) > size:
+        next_url = url_for(request.endpoint, page=query["page"] + 1,
+                           **({"status": query["status"]} if "status" in query else {}))
+    return jsonify({"items": schemas.RemoteOperationSchema(many=True).dump(rows[:size]),
+                    "next": next_url})
+
+
 @api_route("/openapi.json", "GET", summary="This document", tag="meta",
            response_text="The OpenAPI 3 document of this API.")
 def openapi_document():

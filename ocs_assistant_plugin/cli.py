@@ -22,7 +22,7 @@ assistants_cli = AppGroup("assistants", help="Manage OpenAI assistants (ocs-assi
 
 #: Modules (relative to this package) that add commands with ``@assistants_cli.command(...)``;
 #: :func:`load_command_modules` imports them before the group is added to an app.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("operations_cli", "sync_cli")
 
 
 def load_command_modules() -> None:
@@ -77,3 +77,28 @@ def import_command(openai_id, team):
         assistant = AssistantService(plugin, team, authorize=False).import_assistant(openai_id)
     click.echo(f"Imported {openai_id} as assistant {assistant.id} ({assistant.name!r}, "
                f"{len(assistant.files)} files) in team {team}.")
+
+
+@assistants_cli.command("release")
+@click.argument("assistant_ids", nargs=-1, required=True, type=click.IntRange(min=1))
+@click.option("--team", type=TEAM, required=True, help="The team that owns the assistants.")
+@click.option("--label", default=None, help="The release's name, kept on each version.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print [{working_id, version_id, version_number, created}].")
+def release_command(assistant_ids, team, label, as_json):
+    """Release working assistants as versions, as the host's release hook does: all or nothing;
+    an assistant unchanged since its latest version reuses it."""
+    from .versions import release_versions
+
+    with _plugin_errors():
+        released = release_versions(get_state(), list(assistant_ids), team, label)
+    if as_json:
+        click.echo(json.dumps([{"working_id": r.working.id, "version_id": r.version.id,
+                                "version_number": r.version.version_number,
+                                "created": r.created} for r in released], indent=2))
+        return
+    for r in released:
+        how = "released as" if r.created else "unchanged since"
+        click.echo(f"Assistant {r.working.id} {how} version {r.version.version_number} "
+                   f"(assistant {r.version.id}, {r.version.name!r}, "
+                   f"{r.version.openai_id or r.version.vector_store_id or 'nothing in OpenAI'}).")

@@ -62,6 +62,16 @@ def ocs_release(assistant_ids, team_id, release_label):
     return release(assistant_ids, team_id, release_label, plugin=get_state())
 
 
+@hookimpl(trylast=True)
+def ocs_reference_archived(reference):
+    """Archive the assistant version the archived object used, if nothing live still uses it
+    (:func:`~.archival.reference_archived`)."""
+    from .archival import reference_archived
+    from .extension import get_state
+
+    reference_archived(get_state(), reference)
+
+
 def close_owned_clients(exc: BaseException | None = None) -> None:
     """``teardown_appcontext`` handler: close the clients :func:`ocs_openai_client` built."""
     for client in g.pop(_OWNED_CLIENTS, {}).values():

@@ -24,7 +24,7 @@ from typing import Any, Iterable
 import pluggy
 from flask import Flask, current_app
 
-from . import default_hooks, hookspecs, models
+from . import default_hooks, hookspecs, models, operations
 from .errors import ConfigurationError, RemoteNotConfigured
 from .hookspecs import PROJECT_NAME
 
@@ -116,6 +116,8 @@ class PluginState:
         self.pm.register(default_hooks, name=default_hooks.PLUGIN_NAME)
         self.pm.check_pending()
         self.blueprint = None
+        #: The remote-operations thread worker, started by the first ``operations.dispatch``.
+        self.operations_worker = None
 
     @property
     def hook(self):
@@ -231,6 +233,7 @@ class AssistantPlugin:
         for key, default in CONFIG_DEFAULTS.items():
             app.config.setdefault(CONFIG_PREFIX + key, default)
         _check_config(app.config)
+        operations.init_app(app)  # the outbox's own settings (OCS_ASSISTANTS_OPERATIONS_*)
 
         try:
             models.attach_to(db.metadata)

@@ -11,6 +11,9 @@ import os
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from werkzeug.datastructures import FileStorage
 
+from .models import OPERATION_STATUSES
+from .operations import KINDS as OPERATION_KINDS
+from .references import RefStatus
 from .remote.base import BUILTIN_TOOLS, TOOLS_WITH_FILES
 
 NAME_MAX = 256
@@ -126,6 +129,12 @@ class ImportInputSchema(Schema):
                                      _described("The id of an assistant in OpenAI (asst_...)."))
 
 
+class ReleaseInputSchema(Schema):
+    label = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=256),
+                       metadata=_described("The release's name, kept on the version "
+                                           "(release_label), e.g. \"v3\"."))
+
+
 # -- files ------------------------------------------------------------------------------------
 
 
@@ -227,6 +236,169 @@ class ErrorBodySchema(Schema):
 
 class ErrorSchema(Schema):
     error = fields.Nested(ErrorBodySchema, dump_only=True)
+
+
+# -- archiving and the remote-operations outbox --------------------------------------------------
+
+REFERENCE_STATUSES = tuple(s.value for s in RefStatus)
+
+
+class ReferenceUserSchema(Schema):
+    """A user of a referencing object (an experiment using a pipeline)."""
+
+    kind = fields.Str(dump_only=True, metadata=_described(
+        "The kind of the provider it belongs to, e.g. experiment."))
+    id = fields.Raw(dump_only=True, metadata={"description": "The host object's id.",
+                                              "oneOf": [{"type": "integer"}, {"type": "string"}]})
+    label = fields.Str(dump_only=True)
+    url = fields.Str(dump_only=True, metadata=_described("Where the admin finds it in the host."))
+    assistant_id = fields.Int(dump_only=True)
+    status = fields.Str(dump_only=True, metadata={"enum": list(REFERENCE_STATUSES)})
+
+
+class ReferenceSchema(ReferenceUserSchema):
+    """A host object referencing an assistant or one of its versions (``assistant_id``)."""
+
+    users = fields.List(fields.Nested(ReferenceUserSchema), dump_only=True, metadata=_described(
+        "For containers (a pipeline): the objects that use it, each with its own status."))
+
+
+class ReferenceViaSchema(Schema):
+    kind = fields.Str(dump_only=True)
+    id = fields.Raw(dump_only=True, metadata={"oneOf": [{"type": "integer"}, {"type": "string"}]})
+    label = fields.Str(dump_only=True)
+    url = fields.Str(dump_only=True)
+    status = fields.Str(dump_only=True, metadata={"enum": list(REFERENCE_STATUSES)})
+
+
+class BlockingReferenceSchema(ReferenceSchema):
+    """A Reference that blocks archiving, with what unblocks it."""
+
+    version_number = fields.Int(dump_only=True, allow_none=True, metadata=_described(
+        "The version it points at; null for the working assistant."))
+    action = fields.Str(dump_only=True, metadata=_described("What the admin does to unblock."))
+    via = fields.Nested(ReferenceViaSchema, dump_only=True, allow_none=True, metadata=_described(
+        'In a "... Referencing ..." section: the container this user blocks through.'))
+
+
+class ArchiveSectionSchema(Schema):
+    title = fields.Str(dump_only=True, metadata=_described(
+        'The provider\'s section ("Experiments"), or USER SECTION + " Referencing " + LABEL '
+        '("Experiments Referencing Pipeline").'))
+    references = fields.List(fields.Nested(BlockingReferenceSchema), dump_only=True)
+
+
+class ArchiveCheckSchema(Schema):
+    assistant_id = fields.Int(dump_only=True)
+    can_archive = fields.Bool(dump_only=True)
+    versions = fields.List(fields.Int(), dump_only=True, metadata=_described(
+        "The unarchived versions covered with the working assistant."))
+    sections = fields.List(fields.Nested(ArchiveSectionSchema), dump_only=True, metadata=
+                           _described("What blocks archiving, one section per modal section."))
+    auto_archive = fields.List(fields.Nested(ReferenceSchema), dump_only=True, metadata=
+                               _described("Released references archived automatically with it."))
+
+
+class ArchiveBlockedSchema(ArchiveCheckSchema):
+    """The 409 answer of an archive: the fresh check, with the error."""
+
+    error = fields.Nested(ErrorBodySchema, dump_only=True)
+
+
+class RemoteOperationSchema(Schema):
+    id = fields.Int(dump_only=True)
+    team_id = fields.Int(dump_only=True, allow_none=True)
+    kind = fields.Str(dump_only=True, metadata={"enum": list(OPERATION_KINDS),
+                                                "description": "What it deletes in OpenAI."})
+    target = fields.Str(dump_only=True, metadata=_described("The OpenAI id."))
+    status = fields.Str(dump_only=True, metadata={"enum": list(OPERATION_STATUSES)})
+    attempts = fields.Int(dump_only=True)
+    last_error = fields.Str(dump_only=True, allow_none=True)
+    next_attempt_at = fields.DateTime(dump_only=True, metadata=_described(
+        "When it is tried next (for a running one: when its claim lapses)."))
+    created_at = fields.DateTime(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True)
+
+
+class RemoteOperationPageSchema(Schema):
+    items = fields.List(fields.Nested(RemoteOperationSchema), dump_only=True)
+    next = fields.Str(dump_only=True, allow_none=True, metadata=_described(
+        "The URL of the next page, or null on the last page."))
+
+
+class ArchiveResultSchema(Schema):
+    archived = fields.List(fields.Int(), dump_only=True, metadata=_described(
+        "The working assistant and its versions, now archived."))
+    auto_archived = fields.List(fields.Nested(ReferenceSchema), dump_only=True, metadata=
+                                _described("Released references archived through their provider."))
+    operations = fields.List(fields.Nested(RemoteOperationSchema), dump_only=True, metadata=
+                             _described("The deletions recorded in OpenAI (the outbox)."))
+
+
+class OperationsQuerySchema(Schema):
+    status = fields.Str(validate=validate.OneOf(OPERATION_STATUSES), metadata=_described(
+        "Only operations in this state."))
+    page = fields.Int(load_default=1, validate=validate.Range(min=1))
+
+
+# -- sync ---------------------------------------------------------------------------------------
+
+SYNC_STATES = ("not_pushed", "in_sync", "out_of_sync", "remote_missing", "error")
+
+
+class SyncDifferenceSchema(Schema):
+    field = fields.Str(dump_only=True, metadata=_described(
+        "The AssistantInput field (name, instructions, ..., builtin_tools, function_tools), or "
+        "vector_store_id."))
+    local = fields.Raw(dump_only=True, allow_none=True, metadata=_described(
+        "The value here, normalised (temperature unset reads 1.0, tools sorted, ...)."))
+    remote = fields.Raw(dump_only=True, allow_none=True, metadata=_described(
+        "The value in OpenAI, normalised the same way."))
+
+
+class FileMissingLocallySchema(Schema):
+    openai_id = fields.Str(dump_only=True)
+    filename = fields.Str(dump_only=True, metadata=_described("The filename in OpenAI."))
+    tool = fields.Str(dump_only=True, metadata={"enum": list(TOOLS_WITH_FILES)})
+
+
+class FileMissingRemotelySchema(Schema):
+    id = fields.Int(dump_only=True, metadata=_described("The AssistantFile id here."))
+    filename = fields.Str(dump_only=True)
+    openai_id = fields.Str(dump_only=True)
+    tool = fields.Str(dump_only=True, metadata={"enum": list(TOOLS_WITH_FILES)})
+
+
+class SyncReportSchema(Schema):
+    state = fields.Str(dump_only=True, metadata={"enum": list(SYNC_STATES), "description": (
+        "not_pushed: never created in OpenAI; in_sync; out_of_sync: see the lists; "
+        "remote_missing: deleted in OpenAI; error: OpenAI could not be asked (see message).")})
+    assistant_id = fields.Int(dump_only=True)
+    openai_id = fields.Str(dump_only=True, allow_none=True)
+    is_version = fields.Bool(dump_only=True, metadata=_described(
+        "A released version: read-only here; `restore` pushes its snapshot back."))
+    differences = fields.List(fields.Nested(SyncDifferenceSchema), dump_only=True)
+    files_missing_locally = fields.List(fields.Nested(FileMissingLocallySchema), dump_only=True,
+                                        metadata=_described("Files in OpenAI that are not here."))
+    files_missing_remotely = fields.List(
+        fields.Nested(FileMissingRemotelySchema), dump_only=True,
+        metadata=_described("Files here that OpenAI does not have."))
+    message = fields.Str(dump_only=True, metadata=_described("What was found and what to do."))
+
+
+class SyncActionInputSchema(Schema):
+    """pull, push, restore and the file fixes take no input: no body, or ``{}``."""
+
+
+class SyncFileUploadSchema(Schema):
+    file = UploadField(metadata={"type": "string", "format": "binary", "description": (
+        "The file's content (optional when OpenAI still has the File or its content is stored "
+        "here).")})
+
+
+class RemoteFileQuerySchema(Schema):
+    tool = fields.Str(validate=validate.OneOf(TOOLS_WITH_FILES), metadata=_described(
+        "The tool the file is attached to in OpenAI; needed when it is attached to both."))
 
 
 # -- helpers ------------------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Benchmarks run by ``make bench``: remote calls counted at the stand-in, times with latency."""

@@ -1,0 +1,551 @@
+"""Archiving (DESIGN 1.3): vetting across every reference provider, then a transactional archive.
+
+**Vetting** (:meth:`ArchiveService.check`) asks every provider registered through
+``ocs_reference_providers`` which host objects reference the working assistant *or any of its
+versions*, in ONE ``find_references`` call per provider for all those ids, so the cost does not
+grow with the number of versions. Each reference is sorted by the rules table:
+
+=====================================================  ===========  ================================
+reference                                              outcome      modal section
+=====================================================  ===========  ================================
+archived                                               ignored      none
+with live users (a pipeline used by a live experiment) blocks       "Experiments Referencing
+                                                                    Pipeline" (user provider's
+                                                                    section + " Referencing " +
+                                                                    the reference's provider label),
+                                                                    one entry per live user
+live, no live user (a draft experiment, a working      blocks       the provider's section
+pipeline no live experiment uses)                                   ("Experiments", "Pipelines")
+released, with only released or archived users         archived     none (``auto_archive``)
+                                                       through its
+                                                       provider
+=====================================================  ===========  ================================
+
+Live means ``unreleased`` or ``published``. Every blocking entry says which version it points
+at (``version_number``, ``None`` for the working assistant) and the action that unblocks it.
+
+**Archive** (:meth:`ArchiveService.archive`) locks the working assistant's row (``SELECT ... FOR
+UPDATE`` on PostgreSQL; on SQLite the database's single writer lock, taken first), checks again
+(a release may have happened since the admin looked: then :class:`~.errors.ArchiveBlocked`, 409,
+carrying the fresh check), archives the working assistant and every version, archives the
+released references through their providers, and records in the same transaction the remote
+deletions (the assistants, their vector stores, and the files no unarchived assistant or version
+still uses) in the outbox (:mod:`.operations`), which carries them out after the commit.
+
+The host fires ``ocs_reference_archived`` when it archives a released object on its own;
+:func:`reference_archived` then archives the assistant version that object used, if nothing live
+still references it (the version is vetted alone).
+
+Providers are host code: their answers are checked, and a bad one fails with
+:class:`~.errors.ReferenceProviderError` (502) naming the provider's ``kind`` and the field.
+Providers' ``archive(reference)`` runs inside the plugin's transaction (before the commit).
+"""
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.orm import lazyload
+
+from . import operations
+from .assistants import AssistantService
+from .errors import (
+    ArchiveBlocked,
+    ConfigurationError,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    ReferenceProviderError,
+)
+from .models import Assistant, AssistantFile, RemoteOperation
+from .references import Reference, RefStatus
+
+log = logging.getLogger(__name__)
+
+#: Joins a user provider's section and a container provider's label: "Experiments Referencing
+#: Pipeline".
+REFERENCING = " Referencing "
+
+
+# -- what a check says --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BlockingEntry:
+    """One object that blocks archiving, as the modal lists it.
+
+    ``reference`` is the blocking object (for a "... Referencing ..." section: the live user);
+    ``via`` the container it blocks through (the pipeline), else ``None``."""
+
+    reference: Reference
+    version_number: int | None
+    action: str
+    via: Reference | None = None
+
+    def to_dict(self) -> dict:
+        data = self.reference.to_dict()
+        data["version_number"] = self.version_number
+        data["action"] = self.action
+        data["via"] = None if self.via is None else {
+            "kind": self.via.kind, "id": self.via.id, "label": self.via.label,
+            "url": self.via.url, "status": self.via.status.value}
+        return data
+
+
+@dataclass
+class Section:
+    title: str
+    references: list[BlockingEntry] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"title": self.title, "references": [e.to_dict() for e in self.references]}
+
+
+@dataclass
+class ArchiveCheck:
+    """The result of vetting (the API's ArchiveCheck)."""
+
+    assistant_id: int
+    versions: list[int]
+    sections: list[Section]
+    auto_archive: list[Reference]
+
+    @property
+    def can_archive(self) -> bool:
+        return not self.sections
+
+    def to_dict(self) -> dict:
+        return {
+            "assistant_id": self.assistant_id,
+            "can_archive": self.can_archive,
+            "versions": list(self.versions),
+            "sections": [s.to_dict() for s in self.sections],
+            "auto_archive": [r.to_dict() for r in self.auto_archive],
+        }
+
+
+@dataclass
+class ArchiveResult:
+    """What an archive did: the assistants archived (working first), the references archived
+    through their providers, and the remote deletions recorded."""
+
+    archived: list[int]
+    auto_archived: list[Reference]
+    operations: list[RemoteOperation]
+
+    def to_dict(self) -> dict:
+        return {"archived": list(self.archived),
+                "auto_archived": [r.to_dict() for r in self.auto_archived]}
+
+
+# -- providers -------------------------------------------------------------------------------------
+
+
+def reference_providers(plugin) -> list:
+    """Every registered provider (flattened; a ``kind`` used twice is a configuration error),
+    each checked to have the provider shape."""
+    providers = plugin.reference_providers()
+    for provider in providers:
+        kind = provider.kind
+        for name in ("section", "label"):
+            value = getattr(provider, name, None)
+            if not isinstance(value, str) or not value.strip():
+                raise ConfigurationError(
+                    f"Reference provider {kind!r} ({provider!r}) needs a non-empty text "
+                    f"`{name}`.", {f"{kind}.{name}": ["Must be a non-empty string."]})
+        for name in ("find_references", "archive"):
+            if not callable(getattr(provider, name, None)):
+                raise ConfigurationError(
+                    f"Reference provider {kind!r} ({provider!r}) has no `{name}` method.",
+                    {f"{kind}.{name}": ["Must be a method."]})
+    return providers
+
+
+_REFERENCE_FIELD = re.compile(r"Reference\.(\w+)")
+
+
+def _bad(kind: str, field_name: str, message: str) -> ReferenceProviderError:
+    return ReferenceProviderError(
+        f"Reference provider {kind!r} returned an invalid reference: {message}",
+        {f"{kind}.{field_name}": [message]})
+
+
+def find_references(provider, ids: list[int], team_id: int, kinds: set[str]) -> list[Reference]:
+    """One provider's references to ``ids``, checked: ``Reference`` objects of the provider's
+    kind, pointing at one of ``ids``, whose users are of registered kinds."""
+    kind = provider.kind
+    try:
+        result = provider.find_references(list(ids), team_id)
+        references = None if result is None or isinstance(result, (str, bytes, dict)) \
+            else list(result)
+    except (TypeError, ValueError) as exc:
+        # A Reference built with a wrong value refuses itself; name the field it names.
+        match = _REFERENCE_FIELD.search(str(exc))
+        raise _bad(kind, match.group(1) if match else "find_references", str(exc)) from exc
+    if references is None:
+        raise _bad(kind, "find_references",
+                   f"find_references() must return a list of Reference, got {result!r}")
+    for index, reference in enumerate(references):
+        if not isinstance(reference, Reference):
+            raise _bad(kind, f"find_references[{index}]",
+                       f"expected a Reference, got {type(reference).__name__}: {reference!r}")
+        if reference.kind != kind:
+            raise _bad(kind, "kind", f"reference {reference.id!r} has kind {reference.kind!r}, "
+                                     f"not the provider's {kind!r}")
+        if reference.assistant_id not in ids:
+            raise _bad(kind, "assistant_id",
+                       f"reference {reference.id!r} points at assistant "
+                       f"{reference.assistant_id}, which is not one of those asked about "
+                       f"({', '.join(map(str, ids))})")
+        for position, user in enumerate(reference.users):
+            if user.kind not in kinds:
+                raise _bad(kind, f"users[{position}].kind",
+                           f"user {user.id!r} of reference {reference.id!r} has kind "
+                           f"{user.kind!r}, which no registered provider has "
+                           f"({', '.join(sorted(kinds))})")
+    return references
+
+
+# -- the rules ----------------------------------------------------------------------------------------
+
+
+def _noun(provider) -> str:
+    return provider.label.lower()
+
+
+def _provider_action(provider, reference: Reference) -> str | None:
+    """The provider's own words, if it has an ``unblock_action(reference)`` method (optional)."""
+    method = getattr(provider, "unblock_action", None)
+    if not callable(method):
+        return None
+    action = method(reference)
+    if action is None:
+        return None
+    if not isinstance(action, str) or not action.strip():
+        raise _bad(provider.kind, "unblock_action",
+                   f"unblock_action() must return text or None, got {action!r}")
+    return action
+
+
+def direct_action(reference: Reference, provider) -> str:
+    """What unblocks a live reference listed under its provider's own section: the provider's
+    ``unblock_action(reference)`` if it has one, else the plugin's wording (DESIGN 1.3)."""
+    action = _provider_action(provider, reference)
+    if action is not None:
+        return action
+    noun = _noun(provider)
+    if reference.status is RefStatus.PUBLISHED:
+        return f"Open this published {noun} version and archive it."
+    return (f"Open this {noun} and remove its reference to the assistant, or archive the "
+            f"{noun}.")
+
+
+def user_action(user: Reference, user_provider, container: Reference, provider) -> str:
+    """What unblocks a live user of a container (an experiment using a pipeline): the user's
+    provider's ``unblock_action(user)`` if it has one, else the plugin's wording."""
+    action = _provider_action(user_provider, user)
+    if action is not None:
+        return action
+    noun, container_noun = _noun(user_provider), _noun(provider)
+    if user.status is RefStatus.PUBLISHED:
+        return (f"Open this published {noun} version and archive it (it uses the "
+                f"{container_noun} “{container.label}”).")
+    return (f"Open this {noun} and stop it using the {container_noun} “{container.label}”, "
+            f"or archive the {noun}.")
+
+
+def vet(plugin, team_id: int, targets: dict[int, int | None]) -> tuple[list[Section], list[Reference]]:
+    """Sort every provider's references to ``targets`` (assistant id -> version number, None
+    for the working assistant) by the rules: ``(blocking sections, references to archive)``."""
+    providers = reference_providers(plugin)
+    by_kind = {p.kind: p for p in providers}
+    ids = sorted(targets)
+    own: dict[str, list[BlockingEntry]] = {p.kind: [] for p in providers}
+    combined: dict[tuple[str, str], list[BlockingEntry]] = {}
+    seen: set[tuple] = set()
+    auto: dict[tuple[str, object], Reference] = {}
+    for provider in providers:
+        for ref in find_references(provider, ids, team_id, set(by_kind)):
+            if ref.status is RefStatus.ARCHIVED:
+                continue
+            version_number = targets[ref.assistant_id]
+            live_users = [u for u in ref.users if u.is_live]
+            if live_users:
+                for user in live_users:
+                    key = ("user", user.kind, user.id, provider.kind, ref.id, ref.assistant_id)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    combined.setdefault((provider.kind, user.kind), []).append(BlockingEntry(
+                        user, version_number,
+                        user_action(user, by_kind[user.kind], ref, provider), via=ref))
+            elif ref.is_live:
+                key = ("own", provider.kind, ref.id, ref.assistant_id)
+                if key not in seen:
+                    seen.add(key)
+                    own[provider.kind].append(
+                        BlockingEntry(ref, version_number, direct_action(ref, provider)))
+            else:
+                auto.setdefault((ref.kind, ref.id), ref)
+    sections = [Section(p.section, own[p.kind]) for p in providers if own[p.kind]]
+    order = {p.kind: i for i, p in enumerate(providers)}
+    for container_kind, user_kind in sorted(combined, key=lambda k: (order[k[0]], order[k[1]])):
+        title = by_kind[user_kind].section + REFERENCING + by_kind[container_kind].label
+        sections.append(Section(title, combined[(container_kind, user_kind)]))
+    return sections, list(auto.values())
+
+
+def archive_references(plugin, references: Iterable[Reference]) -> list[Reference]:
+    """Archive released references (and their released users) through their providers, each
+    object once. Returns what was archived."""
+    by_kind = {p.kind: p for p in reference_providers(plugin)}
+    done: dict[tuple[str, object], Reference] = {}
+    for reference in references:
+        for item in (reference, *reference.users):
+            if item.status is not RefStatus.RELEASED or (item.kind, item.id) in done:
+                continue
+            by_kind[item.kind].archive(item)
+            done[(item.kind, item.id)] = item
+    return list(done.values())
+
+
+# -- the service ----------------------------------------------------------------------------------------
+
+
+class ArchiveService:
+    """Check and archive the assistants of one team (the JSON API and the pages).
+
+    :param authorize: ask ``ocs_authorize("archive", ...)`` (the CLI and hooks pass ``False``).
+    """
+
+    def __init__(self, plugin, team_id: int, *, authorize: bool = True):
+        self.plugin = plugin
+        self.team_id = team_id
+        self.assistants = AssistantService(plugin, team_id, authorize=authorize)
+        self.session = plugin.db.session
+
+    def check(self, assistant_id: int) -> ArchiveCheck:
+        """Vet the working assistant ``assistant_id`` and all its versions (read only)."""
+        working = self._working(assistant_id)
+        return self._check(working)
+
+    def archive(self, assistant_id: int) -> ArchiveResult:
+        """Check again under lock, then archive everything, or raise :class:`ArchiveBlocked`."""
+        try:
+            self._lock(assistant_id)
+            working = self._working(assistant_id, populate=True)
+            check = self._check(working)
+            if not check.can_archive:
+                raise ArchiveBlocked(
+                    f"Assistant {working.id} cannot be archived: "
+                    + "; ".join(f"{s.title}: {len(s.references)}" for s in check.sections)
+                    + ". Resolve those first.", check.to_dict())
+            result = self._archive(working, check)
+            self.session.commit()
+        except Exception:  # blocked, refused or failed: nothing of it stays (and the lock goes)
+            self.session.rollback()
+            raise
+        self._after_commit(result)
+        return result
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _working(self, assistant_id: int, *, populate: bool = False) -> Assistant:
+        query = (sa.select(Assistant)
+                 .where(Assistant.id == assistant_id, Assistant.team_id == self.team_id)
+                 .options(lazyload(Assistant.versions), lazyload(Assistant.files)))
+        if populate:
+            query = query.execution_options(populate_existing=True)
+        assistant = self.session.execute(query).scalar_one_or_none()
+        if assistant is None:
+            raise NotFound(f"Assistant {assistant_id} not found.")
+        self.assistants.require("archive", assistant)
+        if assistant.is_version:
+            raise Conflict(
+                f"Assistant {assistant.id} is version {assistant.version_number} of assistant "
+                f"{assistant.working_id}: archive the working assistant {assistant.working_id} "
+                "(its versions are archived with it).")
+        if assistant.archived:
+            raise Conflict(f"Assistant {assistant.id} is already archived.")
+        return assistant
+
+    def _lock(self, assistant_id: int) -> None:
+        """Serialise with releases and other archives of this assistant until the commit."""
+        if self.session.get_bind().dialect.name == "sqlite":
+            # SQLite has no row locks: a write takes the database's writer lock now, before
+            # anything is read, so no release can commit between this check and the archive.
+            self.session.execute(
+                sa.update(Assistant)
+                .where(Assistant.id == assistant_id, Assistant.team_id == self.team_id)
+                .values(archived=Assistant.archived, updated_at=Assistant.updated_at)
+                .execution_options(synchronize_session=False))
+        else:
+            self.session.execute(
+                sa.select(Assistant.id)
+                .where(Assistant.id == assistant_id, Assistant.team_id == self.team_id)
+                .with_for_update())
+
+    def _versions(self, working: Assistant) -> dict[int, int | None]:
+        rows = self.session.execute(
+            sa.select(Assistant.id, Assistant.version_number)
+            .where(Assistant.working_id == working.id, Assistant.is_version.is_(True),
+                   Assistant.archived.is_(False))
+            .order_by(Assistant.version_number)).all()
+        return {row.id: row.version_number for row in rows}
+
+    def _check(self, working: Assistant) -> ArchiveCheck:
+        versions = self._versions(working)
+        targets = {working.id: None, **versions}
+        sections, auto = vet(self.plugin, self.team_id, targets)
+        return ArchiveCheck(assistant_id=working.id, versions=list(versions), sections=sections,
+                            auto_archive=auto)
+
+    def _archive(self, working: Assistant, check: ArchiveCheck) -> ArchiveResult:
+        ids = [working.id, *check.versions]
+        targets = archive_assistants(self.session, ids)
+        archived_refs = archive_references(self.plugin, check.auto_archive)
+        self.session.flush()
+        recorded = record_deletions(self.plugin, targets, self.team_id)
+        return ArchiveResult(archived=ids, auto_archived=archived_refs, operations=recorded)
+
+    def _after_commit(self, result: ArchiveResult) -> None:
+        notify_archived(self.plugin, result.archived)
+        if result.operations:
+            operations.dispatch(self.plugin)
+
+
+def archive_assistants(session, ids: list[int]) -> list[Assistant]:
+    """Mark the assistants archived (in the current transaction); returns them in ``ids`` order."""
+    rows = session.execute(sa.select(Assistant).where(Assistant.id.in_(ids))
+                           .options(lazyload(Assistant.versions), lazyload(Assistant.files))
+                           ).scalars().all()
+    by_id = {row.id: row for row in rows}
+    targets = [by_id[i] for i in ids]
+    for assistant in targets:
+        assistant.archived = True
+    return targets
+
+
+def record_deletions(plugin, targets: list[Assistant], team_id: int) -> list[RemoteOperation]:
+    """Record in the outbox (current transaction) what archiving ``targets`` leaves unused in
+    OpenAI: their assistant objects, their vector stores and their files, except stores and files
+    an unarchived assistant or version (of any team: OpenAI ids are global) still uses, and
+    except what is already waiting in the outbox. Call after ``targets`` were marked archived
+    and flushed."""
+    session = plugin.db.session
+    ids = [a.id for a in targets]
+    backend_of = {a.id: a.backend for a in targets}
+    wanted: dict[tuple[str, str], str] = {}  # (kind, target) -> backend
+    for assistant in targets:
+        if assistant.backend == "assistants" and assistant.openai_id:
+            wanted.setdefault((operations.DELETE_ASSISTANT, assistant.openai_id), assistant.backend)
+    stores = {a.vector_store_id: a.backend for a in targets if a.vector_store_id}
+    if stores:
+        still_used = set(session.execute(
+            sa.select(Assistant.vector_store_id).where(
+                Assistant.vector_store_id.in_(list(stores)), Assistant.archived.is_(False))
+        ).scalars())
+        for store_id, backend in stores.items():
+            if store_id not in still_used:
+                wanted.setdefault((operations.DELETE_VECTOR_STORE, store_id), backend)
+    files = {}
+    for openai_id, assistant_id in session.execute(
+            sa.select(AssistantFile.openai_id, AssistantFile.assistant_id)
+            .where(AssistantFile.assistant_id.in_(ids))).all():
+        files.setdefault(openai_id, backend_of[assistant_id])
+    if files:
+        still_used = set(session.execute(
+            sa.select(AssistantFile.openai_id).join(Assistant).where(
+                AssistantFile.openai_id.in_(list(files)), Assistant.archived.is_(False))
+        ).scalars())
+        for openai_id, backend in files.items():
+            if openai_id not in still_used:
+                wanted.setdefault((operations.DELETE_FILE, openai_id), backend)
+    if not wanted:
+        return []
+    waiting = set(session.execute(
+        sa.select(RemoteOperation.kind, RemoteOperation.target).where(
+            RemoteOperation.target.in_(sorted({target for _, target in wanted})),
+            RemoteOperation.status.in_((operations.PENDING, operations.RUNNING)))).all())
+    reason = f"archived assistant {targets[0].id}" if targets else "archived"
+    return [operations.enqueue(plugin, kind, target, team_id=team_id,
+                               payload={"backend": backend, "reason": reason})
+            for (kind, target), backend in wanted.items() if (kind, target) not in waiting]
+
+
+def notify_archived(plugin, assistant_ids: list[int]) -> None:
+    """``ocs_assistant_archived`` for each assistant (after the commit)."""
+    if not assistant_ids:
+        return
+    rows = plugin.db.session.execute(
+        sa.select(Assistant).where(Assistant.id.in_(assistant_ids))
+        .options(lazyload(Assistant.versions))).scalars().all()
+    by_id = {row.id: row for row in rows}
+    for assistant_id in assistant_ids:
+        plugin.pm.hook.ocs_assistant_archived(assistant=by_id[assistant_id])
+
+
+# -- convenience for Python callers and the hook ----------------------------------------------------------
+
+
+def check(assistant: Assistant, *, plugin=None) -> ArchiveCheck:
+    """The archive check of a working assistant (no authorization: for the host's own code)."""
+    plugin = plugin or _state()
+    return ArchiveService(plugin, assistant.team_id, authorize=False).check(assistant.id)
+
+
+def archive(assistant: Assistant, *, plugin=None) -> ArchiveResult:
+    """Archive a working assistant and its versions (no authorization), or raise
+    :class:`ArchiveBlocked`."""
+    plugin = plugin or _state()
+    return ArchiveService(plugin, assistant.team_id, authorize=False).archive(assistant.id)
+
+
+def reference_archived(plugin, reference: Reference) -> list[int]:
+    """The ``ocs_reference_archived`` event: archive the assistant version ``reference`` used
+    if nothing live still references that version. Returns the ids archived (none or one).
+
+    Nothing happens when the reference points at a working assistant (archiving that stays the
+    admin's decision), at an unknown or already archived assistant, or when the version is still
+    referenced by a live object. Fire it after the host's own commit: the plugin commits."""
+    if not isinstance(reference, Reference):
+        raise InvalidInput("ocs_reference_archived needs a Reference.",
+                           {"reference": [f"Expected a Reference, got {type(reference).__name__}."]})
+    session = plugin.db.session
+    version = session.get(Assistant, reference.assistant_id)
+    if version is None or not version.is_version or version.archived:
+        return []
+    service = ArchiveService(plugin, version.team_id, authorize=False)
+    try:
+        service._lock(version.working_id)
+        session.refresh(version)
+        if version.archived:
+            session.rollback()
+            return []
+        sections, auto = vet(plugin, version.team_id, {version.id: version.version_number})
+        if sections:
+            session.rollback()
+            log.info("assistant version %s stays: still referenced (%s)", version.id,
+                     ", ".join(s.title for s in sections))
+            return []
+        targets = archive_assistants(session, [version.id])
+        archive_references(plugin, auto)
+        session.flush()
+        recorded = record_deletions(plugin, targets, version.team_id)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    notify_archived(plugin, [version.id])
+    if recorded:
+        operations.dispatch(plugin)
+    return [version.id]
+
+
+def _state():
+    from .extension import get_state
+
+    return get_state()

@@ -1,0 +1,642 @@
+"""The remote-operations outbox (DESIGN 1.3): remote deletions that must happen, durably.
+
+A service that needs something deleted in OpenAI records a :class:`~.models.RemoteOperation`
+with :func:`enqueue` in the same transaction as its own change, commits, then calls
+:func:`dispatch`. The table is the source of truth; whatever carries the operations out may die
+at any moment and a later run finishes the job.
+
+How an operation moves::
+
+    pending --claim--> running --OpenAI confirms (404 too)--> done
+                          |------fails, attempts < max------> pending (next_attempt_at later)
+                          |------fails, attempts = max------> failed  (``retry`` -> pending)
+                          '------worker died (lease over)---> pending
+
+- **Claiming** is atomic: on PostgreSQL the due rows are selected ``FOR UPDATE SKIP LOCKED``
+  (several workers never wait on each other); everywhere a row is taken with a conditional
+  ``UPDATE ... SET status='running' WHERE status='pending'``, so two workers never both claim it.
+  A claim counts one attempt and sets ``next_attempt_at`` to the end of its *lease*
+  (``OCS_ASSISTANTS_OPERATIONS_LEASE`` seconds): a ``running`` row whose lease is over belongs to
+  a worker that died, and goes back to ``pending``.
+- **Carrying out**: the claimed batch runs concurrently (at most
+  ``OCS_ASSISTANTS_OPERATIONS_CONCURRENCY``, 16 by default), outside any database transaction.
+  A result is recorded only if the row is still the claim that ran it (same ``attempts``).
+- **Backoff**: a failure waits what OpenAI asked for (``Retry-After``) or else
+  ``OPERATIONS_RETRY_DELAY * 2**(attempts-1)`` seconds, at most ``OPERATIONS_MAX_RETRY_DELAY``;
+  after ``OPERATIONS_MAX_ATTEMPTS`` attempts it is ``failed`` until retried by hand.
+
+Who runs them (``OCS_ASSISTANTS_TASK_BACKEND``), started by :func:`dispatch` after a commit:
+
+- ``thread`` (default): a daemon thread in the app process (:class:`ThreadWorker`), started the
+  first time it is needed, that also polls every ``OPERATIONS_POLL_INTERVAL`` seconds;
+- ``eager``: :func:`run_pending` right away in the calling thread (tests, scripts);
+- ``celery``: the task ``ocs_assistant_plugin.run_remote_operations`` (needs Celery installed,
+  and a Celery app whose tasks run inside the Flask app context).
+
+``flask assistants operations list|run|retry`` drive the same functions by hand.
+
+Operation kinds (``target`` is the OpenAI id; ``payload["backend"]`` picks the gateway,
+``assistants`` by default):
+
+- ``delete_assistant``: the remote assistant object;
+- ``delete_vector_store``: a vector store (its files stay);
+- ``delete_file``: a File (which also leaves every store).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import importlib.util
+import logging
+import numbers
+import threading
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.exc import OperationalError
+
+from .errors import Conflict, ConfigurationError, InvalidInput, NotFound, PluginError
+from .models import OPERATION_STATUSES, RemoteOperation, utcnow
+from .remote.concurrency import run_concurrently
+
+log = logging.getLogger(__name__)
+
+PENDING, RUNNING, DONE, FAILED = OPERATION_STATUSES
+
+DELETE_ASSISTANT = "delete_assistant"
+DELETE_VECTOR_STORE = "delete_vector_store"
+DELETE_FILE = "delete_file"
+KINDS = (DELETE_ASSISTANT, DELETE_VECTOR_STORE, DELETE_FILE)
+
+FIRST_RETRY = dt.timedelta(seconds=30)
+MAX_RETRY = dt.timedelta(hours=1)
+
+CONFIG_PREFIX = "OCS_ASSISTANTS_"
+#: The outbox's configuration keys (without the prefix) and their defaults.
+CONFIG_DEFAULTS = {
+    "OPERATIONS_CONCURRENCY": 16,  # operations carried out at the same time
+    "OPERATIONS_MAX_ATTEMPTS": 15,  # then ``failed``
+    "OPERATIONS_RETRY_DELAY": FIRST_RETRY.total_seconds(),  # first backoff, doubled each time
+    "OPERATIONS_MAX_RETRY_DELAY": MAX_RETRY.total_seconds(),
+    "OPERATIONS_LEASE": 300.0,  # seconds a claim lasts before a dead worker's row is retaken
+    "OPERATIONS_POLL_INTERVAL": 10.0,  # the thread worker also looks every this many seconds
+}
+
+CELERY_TASK_NAME = "ocs_assistant_plugin.run_remote_operations"
+
+
+# -- configuration ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Settings:
+    concurrency: int
+    max_attempts: int
+    retry_delay: dt.timedelta
+    max_retry_delay: dt.timedelta
+    lease: dt.timedelta
+    poll_interval: float
+
+    @classmethod
+    def from_config(cls, config) -> "Settings":
+        def value(key):
+            return config.get(CONFIG_PREFIX + key, CONFIG_DEFAULTS[key])
+
+        return cls(
+            concurrency=value("OPERATIONS_CONCURRENCY"),
+            max_attempts=value("OPERATIONS_MAX_ATTEMPTS"),
+            retry_delay=dt.timedelta(seconds=value("OPERATIONS_RETRY_DELAY")),
+            max_retry_delay=dt.timedelta(seconds=value("OPERATIONS_MAX_RETRY_DELAY")),
+            lease=dt.timedelta(seconds=value("OPERATIONS_LEASE")),
+            poll_interval=float(value("OPERATIONS_POLL_INTERVAL")),
+        )
+
+
+def init_app(app) -> None:
+    """Set the outbox's config defaults and refuse bad values (called by ``init_app``)."""
+    config = app.config
+    for key, default in CONFIG_DEFAULTS.items():
+        config.setdefault(CONFIG_PREFIX + key, default)
+
+    def fail(key, expected):
+        raise ConfigurationError(
+            f"{CONFIG_PREFIX}{key} must be {expected}, got {config[CONFIG_PREFIX + key]!r}",
+            {CONFIG_PREFIX + key: [f"must be {expected}"]})
+
+    for key, low, high in (("OPERATIONS_CONCURRENCY", 1, 64), ("OPERATIONS_MAX_ATTEMPTS", 1, 1000)):
+        number = config[CONFIG_PREFIX + key]
+        if isinstance(number, bool) or not isinstance(number, int) or not low <= number <= high:
+            fail(key, f"an integer from {low} to {high}")
+    for key in ("OPERATIONS_RETRY_DELAY", "OPERATIONS_MAX_RETRY_DELAY", "OPERATIONS_LEASE",
+                "OPERATIONS_POLL_INTERVAL"):
+        number = config[CONFIG_PREFIX + key]
+        if isinstance(number, bool) or not isinstance(number, numbers.Real) or number < 0:
+            fail(key, "a number of seconds >= 0")
+    for key in ("OPERATIONS_LEASE", "OPERATIONS_POLL_INTERVAL"):
+        if config[CONFIG_PREFIX + key] <= 0:
+            fail(key, "a number of seconds > 0")
+    if config.get(CONFIG_PREFIX + "TASK_BACKEND") == "celery" and not celery_available():
+        raise ConfigurationError(
+            f"{CONFIG_PREFIX}TASK_BACKEND is 'celery' but Celery is not installed: install "
+            "celery, or use 'thread' (the default) or 'eager'.",
+            {CONFIG_PREFIX + "TASK_BACKEND": ["Celery is not installed"]})
+
+
+def celery_available() -> bool:
+    return importlib.util.find_spec("celery") is not None
+
+
+# -- backoff -----------------------------------------------------------------------------------------
+
+
+def retry_delay(attempts: int, *, first: dt.timedelta = FIRST_RETRY,
+                maximum: dt.timedelta = MAX_RETRY,
+                retry_after: float | None = None) -> dt.timedelta:
+    """How long to wait after the ``attempts``-th failure.
+
+    What OpenAI asked for (``retry_after`` seconds) when it said, else ``first`` doubling with
+    each attempt; never more than ``maximum``."""
+    if retry_after is not None:
+        delay = dt.timedelta(seconds=max(retry_after, 0.0))
+    else:
+        delay = first * (2 ** min(max(attempts - 1, 0), 40))
+    return min(delay, maximum)
+
+
+def backoff(plugin, attempts: int, retry_after: float | None = None) -> dt.timedelta:
+    """:func:`retry_delay` with the app's configuration."""
+    settings = Settings.from_config(plugin.config)
+    return retry_delay(attempts, first=settings.retry_delay, maximum=settings.max_retry_delay,
+                       retry_after=retry_after)
+
+
+def retry_after_seconds(error: BaseException, now: dt.datetime | None = None) -> float | None:
+    """The wait OpenAI asked for in the response that caused ``error`` (``Retry-After`` in
+    seconds or as an HTTP date, or ``retry-after-ms``), or ``None``.
+
+    The remote gateway raises the plugin's errors *from* the SDK's; the SDK's exception carries
+    the HTTP response."""
+    cause = error
+    while cause is not None:
+        response = getattr(cause, "response", None)
+        headers = getattr(response, "headers", None)
+        if headers is not None:
+            return _parse_retry_after(headers, now)
+        cause = cause.__cause__
+    return None
+
+
+def _parse_retry_after(headers, now: dt.datetime | None) -> float | None:
+    milliseconds = headers.get("retry-after-ms")
+    if milliseconds:
+        try:
+            return max(float(milliseconds) / 1000, 0.0)
+        except ValueError:
+            pass  # malformed: try the other header
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass  # not a number of seconds: an HTTP date
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.timezone.utc)
+    return max((when - (now or utcnow())).total_seconds(), 0.0)
+
+
+# -- recording -----------------------------------------------------------------------------------------
+
+
+def enqueue(plugin, kind: str, target: str, *, team_id: int | None, payload: dict | None = None,
+            last_error: str | None = None) -> RemoteOperation:
+    """Record a pending operation in the current session (the caller commits, then calls
+    :func:`dispatch`).
+
+    ``last_error``: the operation was already tried once and failed with this message; the next
+    attempt is then due after the first backoff delay, otherwise at once."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown remote operation kind {kind!r}")
+    if not target or not isinstance(target, str):
+        raise ValueError(f"a remote operation needs the OpenAI id of its target, got {target!r}")
+    operation = RemoteOperation(team_id=team_id, kind=kind, target=target, status=PENDING,
+                                payload=dict(payload or {}))
+    if last_error is not None:
+        operation.attempts = 1
+        operation.last_error = last_error
+        operation.next_attempt_at = utcnow() + backoff(plugin, 1)
+    else:
+        operation.attempts = 0
+        operation.next_attempt_at = utcnow()
+    plugin.db.session.add(operation)
+    return operation
+
+
+# -- running -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What a worker needs to carry out one claimed operation, detached from the session."""
+
+    id: int
+    kind: str
+    target: str
+    team_id: int | None
+    backend: str
+    attempts: int  # including this one: the result is recorded only if the row still says so
+
+
+@dataclass(frozen=True)
+class Outcome:
+    claim: Claim
+    error: str | None = None  # None: done
+    retry_after: float | None = None
+
+
+def requeue_stale(plugin, *, now: dt.datetime | None = None) -> int:
+    """Give ``running`` operations whose lease is over (their worker died) back to ``pending``,
+    or ``failed`` when they have used every attempt. Returns how many."""
+    session = plugin.db.session
+    at = now or utcnow()
+    settings = Settings.from_config(plugin.config)
+    stale = (RemoteOperation.status == RUNNING) & (RemoteOperation.next_attempt_at <= at)
+    message = "The worker stopped before OpenAI answered (attempt interrupted)."
+    try:
+        failed = session.execute(
+            sa.update(RemoteOperation)
+            .where(stale, RemoteOperation.attempts >= settings.max_attempts)
+            .values(status=FAILED, last_error=message)).rowcount
+        requeued = session.execute(
+            sa.update(RemoteOperation).where(stale).values(status=PENDING, last_error=message)
+        ).rowcount
+        session.commit()
+    except OperationalError as exc:
+        session.rollback()
+        if not _is_busy(session, exc):
+            raise
+        return 0
+    if failed or requeued:
+        log.warning("%d interrupted remote operation(s) back to pending, %d failed",
+                    requeued, failed)
+    return failed + requeued
+
+
+def claim_due(plugin, *, now: dt.datetime | None = None, limit: int | None = None,
+              exclude=(), ids=None) -> list[Claim]:
+    """Atomically take up to ``limit`` pending operations that are due at ``now`` (or, with
+    ``ids``, those operations whatever their schedule), mark them ``running`` and commit.
+
+    Safe with several workers: PostgreSQL skips rows another worker has locked, and the
+    conditional ``UPDATE`` lets exactly one worker move a row from pending to running."""
+    session = plugin.db.session
+    settings = Settings.from_config(plugin.config)
+    at = now or utcnow()
+    limit = settings.concurrency if limit is None else limit
+    if limit <= 0:
+        return []
+    query = sa.select(RemoteOperation.id).where(RemoteOperation.status == PENDING)
+    if ids is not None:
+        query = query.where(RemoteOperation.id.in_(list(ids)))
+    else:
+        query = query.where(RemoteOperation.next_attempt_at <= at)
+    if exclude:
+        query = query.where(RemoteOperation.id.not_in(list(exclude)))
+    query = query.order_by(RemoteOperation.next_attempt_at, RemoteOperation.id).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    try:
+        candidates = session.execute(query).scalars().all()
+        taken = []
+        for operation_id in candidates:
+            moved = session.execute(
+                sa.update(RemoteOperation)
+                .where(RemoteOperation.id == operation_id, RemoteOperation.status == PENDING)
+                .values(status=RUNNING, attempts=RemoteOperation.attempts + 1,
+                        next_attempt_at=at + settings.lease)
+            ).rowcount
+            if moved == 1:
+                taken.append(operation_id)
+        rows = session.execute(
+            sa.select(RemoteOperation.id, RemoteOperation.kind, RemoteOperation.target,
+                      RemoteOperation.team_id, RemoteOperation.payload, RemoteOperation.attempts)
+            .where(RemoteOperation.id.in_(taken)).order_by(RemoteOperation.id)).all()
+        session.commit()
+    except OperationalError as exc:
+        session.rollback()
+        if not _is_busy(session, exc):
+            raise
+        log.info("remote operations not claimed: the database is busy (%s)", exc.orig)
+        return []
+    by_id = {row.id: row for row in rows}
+    return [Claim(id=row.id, kind=row.kind, target=row.target, team_id=row.team_id,
+                  backend=(row.payload or {}).get("backend", "assistants"), attempts=row.attempts)
+            for row in (by_id[i] for i in taken if i in by_id)]
+
+
+def run_pending(plugin, *, now: dt.datetime | None = None, limit: int = 100,
+                ids=None, stop: threading.Event | None = None) -> list[RemoteOperation]:
+    """Carry out up to ``limit`` operations that are due at ``now`` (default: the clock), or
+    with ``ids`` exactly those pending operations even if not yet due.
+
+    Each operation is tried at most once per call, in batches of
+    ``OCS_ASSISTANTS_OPERATIONS_CONCURRENCY`` run side by side; once ``stop`` is set no new
+    batch starts. Returns the operations tried, as they are now (``done``, or ``pending`` with a
+    later ``next_attempt_at``, or ``failed``)."""
+    session = plugin.db.session
+    settings = Settings.from_config(plugin.config)
+    requeue_stale(plugin, now=now)
+    tried: list[int] = []
+    while len(tried) < limit and not (stop is not None and stop.is_set()):
+        at = now or utcnow()
+        batch = claim_due(plugin, now=at, limit=min(settings.concurrency, limit - len(tried)),
+                          exclude=tried, ids=ids)
+        if not batch:
+            break
+        outcomes = carry_out(plugin, batch, settings)
+        _record(plugin, outcomes, now or utcnow(), settings)
+        tried.extend(claim.id for claim in batch)
+    if not tried:
+        return []
+    rows = session.execute(sa.select(RemoteOperation).where(RemoteOperation.id.in_(tried))
+                           .execution_options(populate_existing=True)).scalars().all()
+    by_id = {row.id: row for row in rows}
+    return [by_id[i] for i in tried if i in by_id]
+
+
+def carry_out(plugin, claims: list[Claim], settings: Settings | None = None) -> list[Outcome]:
+    """Run the claimed operations against OpenAI, at most ``concurrency`` at a time.
+
+    Never raises for one operation's failure: each becomes an :class:`Outcome` with its error.
+    The gateways (and so the host's ``ocs_openai_client`` hook) are asked in this thread, which
+    has the app context; only the HTTP calls run in the pool."""
+    settings = settings or Settings.from_config(plugin.config)
+    gateways: dict[tuple[str, int | None], object] = {}
+    failures: dict[tuple[str, int | None], PluginError] = {}
+    for claim in claims:
+        key = (claim.backend, claim.team_id)
+        if key in gateways or key in failures:
+            continue
+        try:
+            gateways[key] = plugin.gateway(claim.backend, claim.team_id)
+        except PluginError as exc:  # no client for the team, unknown backend: retried later
+            failures[key] = exc
+
+    def run(claim: Claim) -> Outcome:
+        key = (claim.backend, claim.team_id)
+        if key in failures:
+            return Outcome(claim, failures[key].message)
+        try:
+            _perform(gateways[key], claim)
+        except PluginError as exc:
+            return Outcome(claim, exc.message, retry_after_seconds(exc))
+        except Exception as exc:  # a bug or an unexpected library error: keep it on the row
+            log.exception("remote operation %s (%s %s) failed unexpectedly", claim.id,
+                          claim.kind, claim.target)
+            return Outcome(claim, f"Unexpected error: {exc!r}")
+        return Outcome(claim)
+
+    return run_concurrently(run, claims, settings.concurrency)
+
+
+def _perform(gateway, claim: Claim) -> None:
+    """One deletion; the gateway treats OpenAI's 404 as done."""
+    if claim.kind == DELETE_ASSISTANT:
+        gateway.delete(claim.target)
+    elif claim.kind == DELETE_VECTOR_STORE:
+        gateway.storage.delete_vector_store(claim.target)
+    elif claim.kind == DELETE_FILE:
+        gateway.storage.delete_file(claim.target)
+    else:
+        raise InvalidInput(f"Unknown remote operation kind {claim.kind!r}.",
+                           {"kind": [f"Must be one of {', '.join(KINDS)}."]})
+
+
+def _record(plugin, outcomes: list[Outcome], at: dt.datetime, settings: Settings) -> None:
+    """Save each outcome, only onto the claim that produced it (a row retaken after its lease
+    ran out belongs to the newer claim)."""
+    session = plugin.db.session
+    try:
+        for outcome in outcomes:
+            claim = outcome.claim
+            if outcome.error is None:
+                values = {"status": DONE, "last_error": None}
+            elif claim.attempts >= settings.max_attempts:
+                values = {"status": FAILED, "last_error": outcome.error}
+            else:
+                delay = retry_delay(claim.attempts, first=settings.retry_delay,
+                                    maximum=settings.max_retry_delay,
+                                    retry_after=outcome.retry_after)
+                values = {"status": PENDING, "last_error": outcome.error,
+                          "next_attempt_at": at + delay}
+            session.execute(
+                sa.update(RemoteOperation)
+                .where(RemoteOperation.id == claim.id, RemoteOperation.status == RUNNING,
+                       RemoteOperation.attempts == claim.attempts)
+                .values(**values))
+            if outcome.error is not None:
+                log.warning("remote operation %s (%s %s) failed, attempt %d -> %s: %s", claim.id,
+                            claim.kind, claim.target, claim.attempts, values["status"],
+                            outcome.error)
+        session.commit()
+    except OperationalError as exc:
+        session.rollback()
+        if not _is_busy(session, exc):
+            raise
+        # The rows stay running; their lease runs out and they are tried again (deleting twice
+        # is harmless: OpenAI's 404 counts as done).
+        log.warning("could not record remote operation results, the database is busy: %s",
+                    exc.orig)
+
+
+def _is_busy(session, exc: OperationalError) -> bool:
+    """SQLite refusing a second writer for now (``database is locked``)."""
+    return session.get_bind().dialect.name == "sqlite" and "locked" in str(exc.orig).lower()
+
+
+# -- by hand (CLI, pages) --------------------------------------------------------------------------------
+
+
+def get_operation(plugin, operation_id: int, *, team_id: int | None = None) -> RemoteOperation:
+    query = sa.select(RemoteOperation).where(RemoteOperation.id == operation_id)
+    if team_id is not None:
+        query = query.where(RemoteOperation.team_id == team_id)
+    operation = plugin.db.session.execute(query).scalar_one_or_none()
+    if operation is None:
+        raise NotFound(f"Remote operation {operation_id} not found.")
+    return operation
+
+
+def list_operations(plugin, *, status: str | None = None, team_id: int | None = None,
+                    offset: int = 0, limit: int | None = None) -> list[RemoteOperation]:
+    """Operations newest first, optionally of one status and one team."""
+    if status is not None and status not in OPERATION_STATUSES:
+        raise InvalidInput(f"Unknown status {status!r}.",
+                           {"status": [f"Must be one of {', '.join(OPERATION_STATUSES)}."]})
+    query = sa.select(RemoteOperation)
+    if status is not None:
+        query = query.where(RemoteOperation.status == status)
+    if team_id is not None:
+        query = query.where(RemoteOperation.team_id == team_id)
+    query = query.order_by(RemoteOperation.id.desc()).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(plugin.db.session.execute(query).scalars())
+
+
+def retry(plugin, operation_ids=None, *, team_id: int | None = None,
+          now: dt.datetime | None = None) -> list[RemoteOperation]:
+    """Make operations due now with a fresh set of attempts: the given ones (failed or pending;
+    409 for one that is running or done), or without ids every failed one. Does not run them:
+    :func:`dispatch` (or ``run``) does."""
+    session = plugin.db.session
+    at = now or utcnow()
+    if operation_ids is None:
+        operations = list_operations(plugin, status=FAILED, team_id=team_id)
+    else:
+        operations = [get_operation(plugin, i, team_id=team_id) for i in operation_ids]
+        busy = [o for o in operations if o.status not in (FAILED, PENDING)]
+        if busy:
+            raise Conflict("Only failed or pending operations can be retried: " + ", ".join(
+                f"operation {o.id} is {o.status}" for o in busy) + ".",
+                {"id": [f"Operation {o.id} is {o.status}." for o in busy]})
+    for operation in operations:
+        operation.status = PENDING
+        operation.attempts = 0
+        operation.next_attempt_at = at
+    session.commit()
+    return operations
+
+
+# -- after commit: who runs them ---------------------------------------------------------------------------
+
+
+def dispatch(plugin) -> None:
+    """Have the recorded operations carried out, per ``OCS_ASSISTANTS_TASK_BACKEND``; call it
+    after the commit that recorded them. Never raises for OpenAI failures (they are retried)."""
+    backend = plugin.config.get(CONFIG_PREFIX + "TASK_BACKEND", "thread")
+    if backend == "eager":
+        run_pending(plugin)
+    elif backend == "celery":
+        celery_task().delay()
+    else:
+        worker_for(plugin).wake()
+
+
+def worker_for(plugin) -> "ThreadWorker":
+    """The app's :class:`ThreadWorker`, started if it is not running."""
+    from flask import current_app
+
+    with _WORKERS_LOCK:
+        worker = getattr(plugin, "operations_worker", None)
+        if worker is None:
+            worker = ThreadWorker(current_app._get_current_object())
+            plugin.operations_worker = worker
+    worker.start()
+    return worker
+
+
+def stop_worker(plugin, timeout: float | None = 10.0) -> None:
+    """Stop the app's thread worker, if it runs (after its current batch)."""
+    worker = getattr(plugin, "operations_worker", None)
+    if worker is not None:
+        worker.stop(timeout)
+
+
+_WORKERS_LOCK = threading.Lock()
+
+
+class ThreadWorker:
+    """Runs the outbox in a daemon thread of the app process (backend ``thread``).
+
+    It wakes when :func:`dispatch` says there is work and otherwise every
+    ``OCS_ASSISTANTS_OPERATIONS_POLL_INTERVAL`` seconds, then runs what is due in its own app
+    context and database session. Stopping lets the current batch finish; an operation cut off
+    by the process dying is retaken after its lease."""
+
+    def __init__(self, app):
+        self.app = app
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._idle = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        with self._lock:
+            if self.running:
+                return
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._loop, daemon=True,
+                                            name="ocs-remote-operations")
+            self._thread.start()
+
+    def wake(self) -> None:
+        with self._lock:
+            self._idle.clear()
+            self._wake.set()
+
+    def stop(self, timeout: float | None = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Wait until a pass finds nothing more that is due (for tests and shutdown)."""
+        return self._idle.wait(timeout)
+
+    def _loop(self) -> None:
+        from .extension import get_state
+
+        while not self._stop.is_set():
+            self._wake.clear()
+            tried = []
+            with self.app.app_context():
+                plugin = get_state(self.app)
+                try:
+                    tried = run_pending(plugin, stop=self._stop)
+                except Exception:  # a database outage must not kill the worker: log, poll again
+                    log.exception("the remote-operations worker failed; it will try again")
+                finally:
+                    plugin.db.session.remove()
+                interval = Settings.from_config(plugin.config).poll_interval
+            if tried:
+                continue  # more may be due (a batch at most ``limit``): look again at once
+            with self._lock:
+                if not self._wake.is_set():  # nobody announced work during this pass
+                    self._idle.set()
+            self._wake.wait(interval)
+
+
+_celery_task = None
+
+
+def celery_task():
+    """The Celery task running :func:`run_pending` (defined on first use; needs Celery)."""
+    global _celery_task
+    if _celery_task is None:
+        if not celery_available():
+            raise ConfigurationError(
+                "OCS_ASSISTANTS_TASK_BACKEND is 'celery' but Celery is not installed.")
+        import celery
+        from flask import current_app
+
+        @celery.shared_task(name=CELERY_TASK_NAME, ignore_result=True)
+        def run_remote_operations():
+            """Run due remote operations; the Celery app must run tasks in the Flask app context."""
+            from .extension import get_state
+
+            run_pending(get_state(current_app))
+
+        _celery_task = run_remote_operations
+    return _celery_task

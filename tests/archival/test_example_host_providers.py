@@ -1,0 +1,195 @@
+"""Archiving in the example host: its real experiment and pipeline tables and providers, its own
+archive flows firing ``ocs_reference_archived``, and the plugin's JSON API as a signed-in admin."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event
+
+from archive_host import CONFIG
+from example_host import create_app
+from example_host import lifecycle
+from example_host.models import Experiment, Pipeline, PipelineNode, Team, User, db
+from plugin_host import remote_assistant_ids
+
+EXPERIMENTS, PIPELINES, COMBINED = "Experiments", "Pipelines", "Experiments Referencing Pipeline"
+
+
+@pytest.fixture
+def app(database_url, openai_standin, tmp_path):
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "OCS_ASSISTANTS_OPENAI_API_KEY": openai_standin.api_key,
+        "OCS_ASSISTANTS_OPENAI_BASE_URL": openai_standin.base_url,
+        "OCS_ASSISTANTS_OPENAI_MAX_RETRIES": 0,
+        "OCS_ASSISTANTS_REUSE_UNCHANGED_VERSIONS": False,
+        **CONFIG,
+    }, instance_path=str(tmp_path / "instance"))
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+class Admin:
+    """The plugin's JSON API as a signed-in user of one team."""
+
+    def __init__(self, app, team_name: str):
+        self.app = app
+        with app.app_context():
+            team = Team(name=team_name)
+            user = User(username=team_name.lower().replace(" ", "-"), team=team)
+            user.set_password("secret password")
+            db.session.add(user)
+            db.session.commit()
+            self.team_id, user_id = team.id, user.id
+        self.client = app.test_client()
+        with self.client.session_transaction() as session:
+            session["user_id"] = user_id
+        self.prefix = app.config["OCS_ASSISTANTS_URL_PREFIX"] + "/api"
+
+    def get(self, path):
+        return self.client.get(self.prefix + path)
+
+    def post(self, path, **kwargs):
+        return self.client.post(self.prefix + path, **kwargs)
+
+    def patch(self, path, **kwargs):
+        return self.client.patch(self.prefix + path, **kwargs)
+
+    def release(self, assistant_id, label):
+        with self.app.app_context():
+            plugin = self.app.extensions["ocs_assistants"]
+            return plugin.hook.ocs_release(assistant_ids=[assistant_id], team_id=self.team_id,
+                                           release_label=label)[assistant_id]
+
+
+@pytest.fixture
+def admin(app):
+    return Admin(app, "Team A")
+
+
+def add(app, obj):
+    with app.app_context():
+        db.session.add(obj)
+        db.session.commit()
+        return obj.id
+
+
+def experiment(app, team_id, name, *, assistant=None, pipeline=None, working=None, number=None,
+               published=False, archived=False):
+    return add(app, Experiment(team_id=team_id, name=name, assistant_id=assistant,
+                               pipeline_id=pipeline, working_id=working, version_number=number,
+                               published=published, archived=archived))
+
+
+def pipeline(app, team_id, name, *assistants, working=None, number=None, archived=False):
+    return add(app, Pipeline(team_id=team_id, name=name, working_id=working, version_number=number,
+                             archived=archived,
+                             nodes=[PipelineNode(position=i, assistant_id=a)
+                                    for i, a in enumerate(assistants, start=1)]))
+
+
+def summary(body):
+    return {s["title"]: [(r["label"], r["status"], r["version_number"]) for r in s["references"]]
+            for s in body["sections"]}
+
+
+@pytest.fixture
+def bot(admin):
+    """A working assistant with two versions: ``(working_id, v1_id, v2_id)``."""
+    created = admin.post("/assistants", json={"name": "Helper", "model": "gpt-4o-mini"})
+    assert created.status_code == 201, created.get_json()
+    working = created.get_json()["id"]
+    v1 = admin.release(working, "r1")
+    assert admin.patch(f"/assistants/{working}", json={"instructions": "Short."}).status_code == 200
+    v2 = admin.release(working, "r2")
+    return working, v1, v2
+
+
+def test_the_rules_with_the_example_hosts_providers(app, admin, bot, openai_client):
+    working, v1, v2 = bot
+    team = admin.team_id
+    # Helpdesk: working copy (no assistant), v1 released on assistant v1, v2 published on v2
+    helpdesk = experiment(app, team, "Helpdesk")
+    old = experiment(app, team, "Helpdesk", assistant=v1, working=helpdesk, number=1)
+    experiment(app, team, "Helpdesk", assistant=v2, working=helpdesk, number=2, published=True)
+    # Intake: a working pipeline on the working assistant that no experiment uses
+    intake = pipeline(app, team, "Intake", working)
+    # Triage: pipeline version 1 on assistant v1, used by Clinic's published version
+    triage = pipeline(app, team, "Triage")
+    triage_v1 = pipeline(app, team, "Triage", v1, working=triage, number=1)
+    clinic = experiment(app, team, "Clinic")
+    experiment(app, team, "Clinic", pipeline=triage_v1, working=clinic, number=1, published=True)
+    # archived, and another team's: not listed
+    experiment(app, team, "Retired", assistant=v1, archived=True)
+    other = Admin(app, "Team B")
+    experiment(app, other.team_id, "Theirs", assistant=working)
+
+    response = admin.get(f"/assistants/{working}/archive-check")
+
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["can_archive"] is False and body["versions"] == [v1, v2]
+    assert summary(body) == {
+        EXPERIMENTS: [("Helpdesk v2", "published", 2)],
+        PIPELINES: [("Intake", "unreleased", None)],
+        COMBINED: [("Clinic v1", "published", 1)],
+    }
+    assert [(r["label"], r["status"]) for r in body["auto_archive"]] == [("Helpdesk v1", "released")]
+    assert body["sections"][0]["references"][0]["url"].startswith("/experiments/")
+    assert admin.post(f"/assistants/{working}/archive").status_code == 409
+
+    # the host's own archive flows unblock it (and tell the plugin through the hook)
+    with app.app_context():
+        published = db.session.execute(db.select(Experiment).filter_by(
+            working_id=helpdesk, version_number=2)).scalar_one()
+        lifecycle.archive_experiment_version(published)
+        lifecycle.archive_experiment(db.session.get(Experiment, clinic))
+        lifecycle.archive_pipeline(db.session.get(Pipeline, intake))
+    # version 2 was only used by the archived published version: archived by the hook
+    assert admin.get(f"/assistants/{v2}").get_json()["archived"] is True
+
+    response = admin.post(f"/assistants/{working}/archive")
+
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["archived"] == [working, v1]
+    assert {(r["kind"], r["id"]) for r in response.get_json()["auto_archived"]} == {
+        ("experiment", old), ("pipeline", triage_v1)}
+    with app.app_context():
+        assert db.session.get(Experiment, old).archived is True
+        assert db.session.get(Pipeline, triage_v1).archived is True
+    remote = remote_assistant_ids(openai_client)
+    for assistant_id in (working, v1, v2):
+        assert admin.get(f"/assistants/{assistant_id}").get_json()["openai_id"] not in remote
+
+
+def test_a_check_costs_the_same_for_1_and_50_versions(app, admin):
+    ids = {}
+    for name, count in (("few", 1), ("many", 50)):
+        created = admin.post("/assistants", json={"name": name, "model": "gpt-4o-mini"})
+        working = created.get_json()["id"]
+        versions = [admin.release(working, f"r{i}") for i in range(count)]
+        flow = pipeline(app, admin.team_id, f"Flow {name}", *versions[:3])
+        bot = experiment(app, admin.team_id, f"Bot {name}", pipeline=flow)
+        for number, version in enumerate(versions[:10], start=1):
+            experiment(app, admin.team_id, f"Bot {name}", assistant=version, working=bot,
+                       number=number)
+        ids[name] = working
+    admin.get(f"/assistants/{ids['few']}/archive-check")  # warm up
+
+    with app.app_context():
+        engine = db.engine
+    counts = {}
+    for name, working in ids.items():
+        seen = []
+        listener = lambda *args: seen.append(args[2])  # noqa: E731 (the statement)
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            response = admin.get(f"/assistants/{working}/archive-check")
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        assert response.status_code == 200
+        counts[name] = len(seen)
+    assert counts["few"] == counts["many"]

@@ -1,0 +1,51 @@
+"""Fixtures for the remote-operations outbox: the test host with the eager backend, and
+assistants to archive (with no reference provider registered, nothing blocks)."""
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from ocs_assistant_plugin.models import RemoteOperation
+from outbox_helpers import CONFIG
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app(**CONFIG)
+
+
+@pytest.fixture
+def make_bot(api):
+    """``make_bot(name)``: a working assistant with its own store and one file of its own."""
+    def make(name="Bot") -> dict:
+        made = api.create(name=name, builtin_tools=["file_search"])
+        assert api.upload(made["id"], "file_search", f"{name}.txt", name.encode()).status_code == 201
+        return api.get(f"/assistants/{made['id']}").get_json()
+    return make
+
+
+@pytest.fixture
+def ops(app, plugin):
+    """``ops()``: every remote operation as a dict, in id order (read in a fresh session)."""
+    def read(**filters) -> list[dict]:
+        with app.app_context():
+            query = sa.select(RemoteOperation).order_by(RemoteOperation.id)
+            for name, value in filters.items():
+                query = query.where(getattr(RemoteOperation, name) == value)
+            return [{"id": o.id, "kind": o.kind, "target": o.target, "status": o.status,
+                     "attempts": o.attempts, "last_error": o.last_error,
+                     "next_attempt_at": o.next_attempt_at, "team_id": o.team_id}
+                    for o in plugin.db.session.execute(query).scalars()]
+    return read
+
+
+@pytest.fixture
+def run(app, plugin):
+    """``run(now=None, **kwargs)``: ``operations.run_pending`` as a worker runs it."""
+    from ocs_assistant_plugin import operations
+
+    def go(now=None, **kwargs):
+        with app.app_context():
+            return [(o.id, o.status) for o in operations.run_pending(plugin, now=now, **kwargs)]
+    return go
+
