@@ -7,7 +7,7 @@ from sqlalchemy import select
 from ocs_assistant_plugin.errors import PluginError
 
 from . import csrf, lifecycle
-from .assistants import assistant_label, assistants_by_id, pickable_assistants
+from .assistants import AssistantRef, assistant_refs, pickable_assistants
 from .auth import current_user, login_required
 from .forms import validate_experiment, validate_release
 from .models import Experiment, Pipeline, db
@@ -35,15 +35,15 @@ def _pickable_pipelines(team_id: int) -> list[Pipeline]:
         .order_by(Pipeline.name, Pipeline.id)).scalars())
 
 
-def _labels(team_id: int, experiments) -> dict[int, str]:
-    """Assistant labels for every experiment row (and its pipeline's nodes), in one query."""
+def _labels(team_id: int, experiments) -> dict[int, AssistantRef]:
+    """The assistant every experiment row uses (and its pipeline's nodes), in one query: a
+    version's row names and links the assistant version it was released with."""
     ids = set()
     for e in experiments:
         ids.add(e.assistant_id)
         if e.pipeline is not None:
             ids.update(e.pipeline.assistant_ids)
-    found = assistants_by_id(team_id, ids)
-    return {i: assistant_label(found.get(i), i) for i in ids if i is not None}
+    return assistant_refs(team_id, ids)
 
 
 @bp.route("/")
@@ -161,11 +161,14 @@ def archive(experiment_id: int):
     experiment = _get(experiment_id)
     try:
         if experiment.is_version:
-            lifecycle.archive_experiment_version(experiment)
+            problems = lifecycle.archive_experiment_version(experiment)
             flash(f"{experiment.display_name} archived.", "success")
         else:
-            lifecycle.archive_experiment(experiment)
+            problems = lifecycle.archive_experiment(experiment)
             flash(f"“{experiment.name}” and all its versions archived.", "success")
     except (lifecycle.LifecycleError, PluginError) as error:
         flash(error.message, "error")
+    else:
+        for problem in problems:
+            flash(problem, "warning")
     return redirect(url_for(".detail", experiment_id=experiment.working_id or experiment.id))

@@ -6,11 +6,18 @@ released object on the host's own initiative tells the plugin (:func:`notify_arc
 """
 from __future__ import annotations
 
+import logging
+
 from flask import current_app
 from sqlalchemy import func, select
 
+from ocs_assistant_plugin.errors import PluginError
+
 from .models import Experiment, Pipeline, PipelineNode, db
 from .providers import ExperimentProvider, PipelineProvider, experiment_status, RefStatus
+
+
+log = logging.getLogger(__name__)
 
 
 class LifecycleError(Exception):
@@ -25,33 +32,57 @@ def _plugin():
     return current_app.extensions["ocs_assistants"]
 
 
-def release_assistants(assistant_ids: list[int], team_id: int, release_label: str) -> dict[int, int]:
-    """Map each working assistant id to the assistant id the released object must use.
+def release_assistants(assistant_ids: list[int], team_id: int,
+                       release_label: str) -> dict[int, int]:
+    """Ask the plugin for a frozen version of each working assistant: ``{working_id: version_id}``.
 
-    Issue 6 (versions on the release hook) replaces the identity mapping with::
-
-        _plugin().hook.ocs_release(assistant_ids=assistant_ids, team_id=team_id,
-                                   release_label=release_label)
-
-    which returns ``{working_id: version_id}`` and raises a ``PluginError`` when a release fails
-    (callers roll back and show its message). Until then released objects keep the working ids.
+    The released host object must reference the version ids. Fire this **before** taking any
+    host row lock or making any host change: the plugin commits (or rolls back) the shared
+    session, which would drop the lock early and, on a rollback, lose the pending changes.
+    A failed release raises the plugin's ``PluginError`` (remote failure 502/503, archived
+    assistant 409, ...) and leaves nothing behind; the caller shows its message.
     """
-    return {assistant_id: assistant_id for assistant_id in dict.fromkeys(assistant_ids)}
+    ids = list(dict.fromkeys(i for i in assistant_ids if i is not None))
+    if not ids:
+        return {}
+    mapping = _plugin().hook.ocs_release(assistant_ids=ids, team_id=team_id,
+                                         release_label=release_label or None)
+    return dict(mapping or {})
 
 
-def notify_archived(references) -> None:
-    """Tell the plugin the host archived these released objects itself (DESIGN 1.3)."""
-    hook = getattr(_plugin().hook, "ocs_reference_archived", None)
-    if hook is None:
-        return
+def notify_archived(references) -> list[str]:
+    """Tell the plugin the host archived these released objects itself (DESIGN 1.3): it archives
+    each assistant version they used that nothing live still uses.
+
+    Fire it after the host's commit (the plugin commits too). The host's archive stands whatever
+    the plugin answers: a refusal is logged and returned as a message for the page, and the
+    assistant version can still be archived from the plugin's pages."""
+    hook = _plugin().hook.ocs_reference_archived
+    problems = []
     for reference in references:
-        hook(reference=reference)
+        try:
+            hook(reference=reference)
+        except PluginError as error:
+            log.warning("the plugin did not archive assistant %s after %s was archived: %s",
+                        reference.assistant_id, reference.label, error.message)
+            problems.append(f"Its assistant version was not archived: {error.message}")
+    return problems
 
 
 def _lock(model, row_id: int):
     # Serialises releases of one object on PostgreSQL (SQLite serialises writers anyway), so two
-    # releases at the same moment get distinct version numbers.
-    return db.session.execute(select(model).where(model.id == row_id).with_for_update()).scalar_one()
+    # releases at the same moment get distinct version numbers. Fresh values, not the identity
+    # map's: the row may have changed while the plugin was releasing its assistants.
+    return db.session.execute(
+        select(model).where(model.id == row_id).with_for_update()
+        .execution_options(populate_existing=True)).scalar_one()
+
+
+def _mapped(mapping: dict[int, int], assistant_id: int, what: str) -> int:
+    """The released version of ``assistant_id``; refuse when the object changed meanwhile."""
+    if assistant_id not in mapping:
+        raise LifecycleError(f"{what} changed while it was being released: release it again.")
+    return mapping[assistant_id]
 
 
 def _next_version_number(model, working_id: int) -> int:
@@ -61,13 +92,19 @@ def _next_version_number(model, working_id: int) -> int:
 
 
 def _freeze_pipeline(pipeline: Pipeline, mapping: dict[int, int], release_label: str) -> Pipeline:
-    _lock(Pipeline, pipeline.id)
+    """A new version row of ``pipeline`` whose steps use the released assistant versions."""
+    pipeline = _lock(Pipeline, pipeline.id)
+    db.session.refresh(pipeline, ["nodes"])
+    if pipeline.archived:
+        raise LifecycleError(f"The pipeline “{pipeline.name}” was archived meanwhile.")
+    what = f"The pipeline “{pipeline.name}”"
     version = Pipeline(
         team_id=pipeline.team_id, working_id=pipeline.id,
         version_number=_next_version_number(Pipeline, pipeline.id),
         release_label=release_label or None, name=pipeline.name,
         description=pipeline.description,
-        nodes=[PipelineNode(position=node.position, assistant_id=mapping[node.assistant_id])
+        nodes=[PipelineNode(position=node.position,
+                            assistant_id=_mapped(mapping, node.assistant_id, what))
                for node in pipeline.nodes],
     )
     db.session.add(version)
@@ -75,10 +112,12 @@ def _freeze_pipeline(pipeline: Pipeline, mapping: dict[int, int], release_label:
 
 
 def release_pipeline(pipeline: Pipeline, release_label: str = "") -> Pipeline:
+    """Freeze the working pipeline as its next version, its steps on assistant versions."""
     if pipeline.is_version or pipeline.archived:
         raise LifecycleError("Only a pipeline's working copy that is not archived can be released.")
+    # The plugin first (it commits the session), then the host's lock and rows.
+    mapping = release_assistants(pipeline.assistant_ids, pipeline.team_id, release_label)
     try:
-        mapping = release_assistants(pipeline.assistant_ids, pipeline.team_id, release_label)
         version = _freeze_pipeline(pipeline, mapping, release_label)
         db.session.commit()
     except Exception:
@@ -99,9 +138,15 @@ def release_experiment(experiment: Experiment, release_label: str = "",
                              "before releasing.")
     assistant_ids = ([experiment.assistant_id] if experiment.assistant_id else []) + \
         (pipeline.assistant_ids if pipeline is not None else [])
+    # The plugin first: its release commits the session, which would drop a host row lock
+    # taken before it (and, when it retries on SQLite, roll back pending host changes).
+    mapping = release_assistants(assistant_ids, experiment.team_id, release_label)
     try:
-        _lock(Experiment, experiment.id)
-        mapping = release_assistants(assistant_ids, experiment.team_id, release_label)
+        experiment = _lock(Experiment, experiment.id)
+        if experiment.archived:
+            raise LifecycleError("The experiment was archived meanwhile.")
+        what = f"The experiment “{experiment.name}”"
+        pipeline = experiment.pipeline
         pipeline_version = _freeze_pipeline(pipeline, mapping, release_label) \
             if pipeline is not None else None
         version = Experiment(
@@ -109,7 +154,8 @@ def release_experiment(experiment: Experiment, release_label: str = "",
             version_number=_next_version_number(Experiment, experiment.id),
             release_label=release_label or None, name=experiment.name,
             description=experiment.description, welcome_message=experiment.welcome_message,
-            assistant_id=mapping[experiment.assistant_id] if experiment.assistant_id else None,
+            assistant_id=_mapped(mapping, experiment.assistant_id, what)
+            if experiment.assistant_id else None,
             pipeline=pipeline_version,
         )
         db.session.add(version)
@@ -137,20 +183,22 @@ def publish_version(version: Experiment) -> None:
     db.session.commit()
 
 
-def archive_experiment_version(version: Experiment) -> None:
-    """Archive one released version; participants lose it if it was the published one."""
+def archive_experiment_version(version: Experiment) -> list[str]:
+    """Archive one released version; participants lose it if it was the published one.
+
+    Returns what the plugin could not do (see :func:`notify_archived`)."""
     if not version.is_version:
         raise LifecycleError("Use “Archive experiment” to archive the working copy.")
     if version.archived:
-        return
+        return []
     references = ExperimentProvider().references_for(version, version.working)
     version.archived = True
     version.published = False
     db.session.commit()
-    notify_archived(references)
+    return notify_archived(references)
 
 
-def archive_experiment(experiment: Experiment) -> None:
+def archive_experiment(experiment: Experiment) -> list[str]:
     """Archive the working copy and every version (the whole chatbot)."""
     if experiment.is_version:
         raise LifecycleError("This is a version: archive it with “Archive version”.")
@@ -162,7 +210,7 @@ def archive_experiment(experiment: Experiment) -> None:
         version.archived = True
         version.published = False
     db.session.commit()
-    notify_archived(released)
+    return notify_archived(released)
 
 
 def _live_users(pipeline: Pipeline) -> list[Experiment]:
@@ -172,7 +220,7 @@ def _live_users(pipeline: Pipeline) -> list[Experiment]:
                                                                    RefStatus.PUBLISHED)]
 
 
-def archive_pipeline(pipeline: Pipeline) -> None:
+def archive_pipeline(pipeline: Pipeline) -> list[str]:
     """Archive the working pipeline and its versions, unless a live experiment uses one."""
     if pipeline.is_version:
         raise LifecycleError("This is a version: archive it with “Archive version”.")
@@ -188,14 +236,14 @@ def archive_pipeline(pipeline: Pipeline) -> None:
     for version in pipeline.versions:
         version.archived = True
     db.session.commit()
-    notify_archived(released)
+    return notify_archived(released)
 
 
-def archive_pipeline_version(version: Pipeline) -> None:
+def archive_pipeline_version(version: Pipeline) -> list[str]:
     if not version.is_version:
         raise LifecycleError("Use “Archive pipeline” to archive the working copy.")
     if version.archived:
-        return
+        return []
     users = _live_users(version)
     if users:
         names = ", ".join(sorted(u.display_name for u in users))
@@ -204,4 +252,4 @@ def archive_pipeline_version(version: Pipeline) -> None:
     references = PipelineProvider().references_for(version, version.working)
     version.archived = True
     db.session.commit()
-    notify_archived(references)
+    return notify_archived(references)

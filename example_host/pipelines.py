@@ -8,7 +8,7 @@ from werkzeug.datastructures import MultiDict
 from ocs_assistant_plugin.errors import PluginError
 
 from . import csrf, lifecycle
-from .assistants import assistant_label, assistants_by_id, pickable_assistants
+from .assistants import AssistantRef, assistant_refs, pickable_assistants
 from .auth import current_user, login_required
 from .forms import validate_pipeline, validate_release
 from .models import Experiment, Pipeline, PipelineNode, db
@@ -29,10 +29,9 @@ def _get(pipeline_id: int) -> Pipeline:
     return pipeline
 
 
-def _labels(team_id: int, pipelines) -> dict[int, str]:
-    ids = {i for p in pipelines for i in p.assistant_ids}
-    found = assistants_by_id(team_id, ids)
-    return {i: assistant_label(found.get(i), i) for i in ids}
+def _labels(team_id: int, pipelines) -> dict[int, AssistantRef]:
+    """The assistant of every step (a version's steps use assistant versions), in one query."""
+    return assistant_refs(team_id, {i for p in pipelines for i in p.assistant_ids})
 
 
 @bp.route("/")
@@ -142,11 +141,14 @@ def archive(pipeline_id: int):
     pipeline = _get(pipeline_id)
     try:
         if pipeline.is_version:
-            lifecycle.archive_pipeline_version(pipeline)
+            problems = lifecycle.archive_pipeline_version(pipeline)
             flash(f"{pipeline.display_name} archived.", "success")
         else:
-            lifecycle.archive_pipeline(pipeline)
+            problems = lifecycle.archive_pipeline(pipeline)
             flash(f"“{pipeline.name}” and all its versions archived.", "success")
     except (lifecycle.LifecycleError, PluginError) as error:
         flash(error.message, "error")
+    else:
+        for problem in problems:
+            flash(problem, "warning")
     return redirect(url_for(".detail", pipeline_id=pipeline.working_id or pipeline.id))

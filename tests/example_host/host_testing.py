@@ -1,6 +1,7 @@
 """Helpers for the example host's tests: users, and a client that behaves like a browser."""
 from __future__ import annotations
 
+import html
 import re
 
 from werkzeug.datastructures import MultiDict
@@ -54,6 +55,38 @@ class HostClient:
         response = self.client.post(f"{self.prefix}/assistants", json=body)
         assert response.status_code == 201, response.get_data(as_text=True)
         return response.get_json()
+
+    def api_get(self, path: str) -> dict:
+        """``GET <prefix>/api<path>``, asserting 200: e.g. ``api_get("/assistants/3")``."""
+        response = self.client.get(self.prefix + path)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return response.get_json()
+
+    def api_patch(self, path: str, body: dict) -> dict:
+        response = self.client.patch(self.prefix + path, json=body)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return response.get_json()
+
+    def api_post(self, path: str, body: dict | None = None):
+        return self.client.post(self.prefix + path, json=body or {})
+
+
+def flashes(page: str) -> list[str]:
+    """The flash messages of a rendered page, as text."""
+    return [re.sub(r"\s+", " ", html.unescape(m)).strip()
+            for m in re.findall(r'<div class="flash flash-\w+">(.*?)</div>', page, re.S)]
+
+
+def remote_assistant_ids(openai_client) -> set[str]:
+    """The ids of every assistant in the stand-in, read with the SDK."""
+    page = openai_client.get("/assistants", cast_to=object, options={
+        "headers": {"OpenAI-Beta": "assistants=v2"}, "params": {"limit": 100}})
+    assert not page["has_more"]
+    return {a["id"] for a in page["data"]}
+
+
+def remote_vector_store_ids(openai_client) -> set[str]:
+    return {store.id for store in openai_client.vector_stores.list(limit=100)}
 
 
 def remote_assistant(openai_client, openai_id: str) -> dict:

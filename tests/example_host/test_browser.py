@@ -1,4 +1,5 @@
-"""In a real headless Chromium: the experiment page picks an assistant, then releases it."""
+"""In a real headless Chromium: the experiment page picks an assistant, then releases it, and the
+released version shows the assistant version it uses."""
 from __future__ import annotations
 
 import threading
@@ -13,6 +14,8 @@ from host_testing import PASSWORD, HostClient, make_user
 pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "example_host"
 
 
@@ -37,7 +40,7 @@ def browser_page(request):
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                             args=["--no-sandbox"])
+                                             args=CHROMIUM_ARGS)
         page = browser.new_page()
         try:
             yield page
@@ -53,7 +56,7 @@ def test_experiment_page_picks_an_assistant_and_releases(app, live_host, browser
     make_user(app, "alice", "Team A")
     admin = HostClient(app, "alice")
     admin.create_assistant("Helpdesk")
-    admin.create_assistant("Researcher")
+    researcher = admin.create_assistant("Researcher")
 
     page = browser_page
     page.goto(live_host + "/experiments/new")
@@ -75,3 +78,21 @@ def test_experiment_page_picks_an_assistant_and_releases(app, live_host, browser
             db.select(Experiment).where(Experiment.working_id.is_not(None))).scalar_one()
         assert (version.version_number, version.published, version.release_label) == (
             1, True, "first release")
+        version_id, assistant_version_id = version.id, version.assistant_id
+    assert assistant_version_id != researcher["id"]
+
+    # The working copy still shows (and links) the working assistant ...
+    link = page.locator("[data-testid=experiment-assistant] a")
+    assert link.get_attribute("href") == f"/assistants/{researcher['id']}"
+    # ... and the released version the assistant version it was released with.
+    page.click(f"table >> a[href='/experiments/{version_id}']")
+    assert page.url == f"{live_host}/experiments/{version_id}"
+    assert page.locator("h1").inner_text().startswith("Support bot v1")
+    link = page.locator("[data-testid=experiment-assistant] a")
+    assert link.inner_text() == "Researcher v1"
+    assert link.get_attribute("href") == f"/assistants/{assistant_version_id}"
+    # It leads to the plugin's (read-only) page of that version.
+    link.click()
+    assert page.url == f"{live_host}/assistants/{assistant_version_id}"
+    assert "Researcher v1" in page.locator("h1").inner_text()
+    assert admin.api_get(f"/assistants/{assistant_version_id}")["working_id"] == researcher["id"]

@@ -85,9 +85,14 @@ def test_release_publish_and_archive_versions(app, alice):
     assert alice.post_form(f"/experiments/{experiment_id}/release",
                            {"release_label": "second"}).status_code == 302
     versions = _experiments(app, working_id=experiment_id)
-    # Until the release hook lands (issue 6) versions keep the working assistant id.
-    assert [(v[5], v[2], v[6]) for v in versions] == [(1, assistant["id"], True),
-                                                      (2, assistant["id"], False)]
+    # Both versions use the assistant's version 1 (unchanged in between: reused), not the
+    # working assistant.
+    [used] = {v[2] for v in versions}
+    assert used != assistant["id"]
+    assert [(v[5], v[6]) for v in versions] == [(1, True), (2, False)]
+    version = alice.api_get(f"/assistants/{used}")
+    assert (version["is_version"], version["working_id"], version["version_number"],
+            version["name"]) == (True, assistant["id"], 1, "Helpdesk v1")
     v1, v2 = versions[0][0], versions[1][0]
 
     assert alice.post_form(f"/experiments/{v2}/publish").status_code == 302
@@ -98,22 +103,26 @@ def test_release_publish_and_archive_versions(app, alice):
     assert response.status_code == 302
     assert response.headers["Location"] == f"/experiments/{experiment_id}"
 
-    assert alice.post_form(f"/experiments/{v2}/archive").status_code == 302
+    assert alice.post_form(f"/experiments/{v1}/archive").status_code == 302
     assert [(v[6], v[7]) for v in _experiments(app, working_id=experiment_id)] == [
-        (False, False), (False, True)]
+        (False, True), (True, False)]
+    # The published v2 still uses the assistant version: the plugin keeps it.
+    assert alice.api_get(f"/assistants/{used}")["archived"] is False
     # An archived version cannot be published again.
-    alice.post_form(f"/experiments/{v2}/publish")
-    assert [v[6] for v in _experiments(app, working_id=experiment_id)] == [False, False]
+    alice.post_form(f"/experiments/{v1}/publish")
+    assert [v[6] for v in _experiments(app, working_id=experiment_id)] == [False, True]
 
     assert alice.post_form(f"/experiments/{experiment_id}/archive").status_code == 302
     assert all(row[7] for row in _experiments(app))
+    # Nothing live uses the assistant version any more: the plugin archived it.
+    assert alice.api_get(f"/assistants/{used}")["archived"] is True
+    assert alice.api_get(f"/assistants/{assistant['id']}")["archived"] is False
     page = alice.get(f"/experiments/{experiment_id}").get_data(as_text=True)
     assert "Archive experiment" not in page and "Edit" not in page.split("<main")[1].split(
         "Configuration")[0]
     # An archived experiment is not released again.
     alice.post_form(f"/experiments/{experiment_id}/release", {"publish": "1"})
     assert len(_experiments(app, working_id=experiment_id)) == 2
-    assert v1
 
 
 def test_release_freezes_the_pipeline_too(app, alice):
@@ -129,14 +138,18 @@ def test_release_freezes_the_pipeline_too(app, alice):
             db.select(Experiment).filter_by(working_id=experiment_id)).scalar_one()
         frozen = version.pipeline
         assert (frozen.working_id, frozen.version_number) == (pipeline_id, 1)
-        assert frozen.assistant_ids == [a["id"], b["id"]]
-        # Editing the working pipeline leaves the released one untouched.
+        frozen_ids = frozen.assistant_ids
+    # The frozen steps use version 1 of each assistant, in the same order.
+    assert [(alice.api_get(f"/assistants/{i}")["working_id"],
+             alice.api_get(f"/assistants/{i}")["version_number"]) for i in frozen_ids] == [
+        (a["id"], 1), (b["id"], 1)]
+    # Editing the working pipeline leaves the released one untouched.
     alice.post_form(f"/pipelines/{pipeline_id}/edit", {"name": "Flow", "node": [str(b["id"])]})
     with app.app_context():
         nodes = db.session.execute(db.select(PipelineNode.pipeline_id, PipelineNode.assistant_id)
                                    .order_by(PipelineNode.id)).all()
-        frozen_nodes = [n.assistant_id for n in nodes if n.pipeline_id != pipeline_id]
-        assert frozen_nodes == [a["id"], b["id"]]
+        assert [n.assistant_id for n in nodes if n.pipeline_id != pipeline_id] == frozen_ids
+        assert [n.assistant_id for n in nodes if n.pipeline_id == pipeline_id] == [b["id"]]
 
 
 def test_release_label_too_long_is_refused(app, alice):

@@ -51,13 +51,21 @@ def test_release_and_archive_pipeline(app, alice):
     assert alice.post_form(f"/pipelines/{pipeline_id}/release",
                            {"release_label": "first"}).status_code == 302
     [version] = _pipelines(app, working_id=pipeline_id)
-    assert version[2:5] == ([a["id"]], pipeline_id, 1)
+    [step] = version[2]
+    assert version[3:5] == (pipeline_id, 1)
+    # The released step uses the assistant's version 1, not the working assistant.
+    released = alice.api_get(f"/assistants/{step}")
+    assert (released["is_version"], released["working_id"], released["name"]) == (
+        True, a["id"], "Triage v1")
     # A released version is read-only.
     assert alice.get(f"/pipelines/{version[0]}/edit").headers["Location"] == \
         f"/pipelines/{pipeline_id}"
 
     alice.post_form(f"/pipelines/{pipeline_id}/archive")
     assert [row[5] for row in _pipelines(app)] == [True, True]
+    # Nothing live uses that assistant version any more: the plugin archived it.
+    assert alice.api_get(f"/assistants/{step}")["archived"] is True
+    assert alice.api_get(f"/assistants/{a['id']}")["archived"] is False
 
 
 def test_archive_refused_while_a_live_experiment_uses_the_pipeline(app, alice):

@@ -1,0 +1,102 @@
+"""Archiving across the host and the plugin (DESIGN 1.3): released experiments reference assistant
+versions, the host's providers report them, and the host's own archive flows fire
+``ocs_reference_archived`` so the plugin archives versions nothing live uses any more."""
+from __future__ import annotations
+
+from example_host.models import Experiment, db
+from host_testing import remote_assistant_ids
+
+
+def _create_experiment(alice, assistant_id: int) -> int:
+    response = alice.post_form("/experiments/new",
+                               {"name": "Bot", "assistant_id": str(assistant_id)})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return int(response.headers["Location"].rsplit("/", 1)[1])
+
+
+def _versions(app, experiment_id):
+    with app.app_context():
+        return [(v.id, v.assistant_id) for v in db.session.execute(
+            db.select(Experiment).filter_by(working_id=experiment_id)
+            .order_by(Experiment.version_number)).scalars()]
+
+
+def _sections(check: dict) -> dict:
+    return {s["title"]: [(r["label"], r["status"], r["version_number"], r["assistant_id"])
+                         for r in s["references"]] for s in check["sections"]}
+
+
+def test_archive_check_sees_released_versions_and_host_archives_unblock_it(app, alice,
+                                                                          openai_client):
+    assistant = alice.create_assistant("Helpdesk")
+    working_id = assistant["id"]
+    experiment_id = _create_experiment(alice, working_id)
+    alice.post_form(f"/experiments/{experiment_id}/release", {"publish": "1"})
+    [(v1, version_id)] = _versions(app, experiment_id)
+    assert version_id != working_id
+
+    check = alice.api_get(f"/assistants/{working_id}/archive-check")
+
+    assert check["can_archive"] is False and check["versions"] == [version_id]
+    # The draft uses the working assistant, the published version its version 1.
+    assert _sections(check) == {"Experiments": [
+        ("Bot", "unreleased", None, working_id),
+        ("Bot v1", "published", 1, version_id)]}
+    assert alice.api_post(f"/assistants/{working_id}/archive").status_code == 409
+
+    # The host archives the published version itself: the plugin hears of it and archives the
+    # assistant version it used (nothing live uses it any more).
+    alice.post_form(f"/experiments/{v1}/archive")
+    assert alice.api_get(f"/assistants/{version_id}")["archived"] is True
+    check = alice.api_get(f"/assistants/{working_id}/archive-check")
+    assert _sections(check) == {"Experiments": [("Bot", "unreleased", None, working_id)]}
+
+    # Archiving the experiment itself removes the last live reference.
+    alice.post_form(f"/experiments/{experiment_id}/archive")
+    check = alice.api_get(f"/assistants/{working_id}/archive-check")
+    assert (check["can_archive"], check["sections"], check["auto_archive"]) == (True, [], [])
+    response = alice.api_post(f"/assistants/{working_id}/archive")
+    assert response.status_code == 200, response.get_json()
+    assert working_id in response.get_json()["archived"]
+    remote = remote_assistant_ids(openai_client)
+    assert assistant["openai_id"] not in remote
+    assert alice.api_get(f"/assistants/{version_id}")["openai_id"] not in remote
+
+
+def test_a_version_still_used_by_a_published_release_stays(app, alice):
+    """Two releases without changes share one assistant version: archiving the earlier (not
+    published) one leaves the version to the published one."""
+    assistant = alice.create_assistant("Helpdesk")
+    experiment_id = _create_experiment(alice, assistant["id"])
+    alice.post_form(f"/experiments/{experiment_id}/release", {"publish": "1"})
+    alice.post_form(f"/experiments/{experiment_id}/release", {"publish": "1"})
+    [(v1, used), (v2, same)] = _versions(app, experiment_id)
+    assert used == same
+
+    alice.post_form(f"/experiments/{v1}/archive")
+
+    assert alice.api_get(f"/assistants/{used}")["archived"] is False
+    check = alice.api_get(f"/assistants/{assistant['id']}/archive-check")
+    assert _sections(check) == {"Experiments": [
+        ("Bot", "unreleased", None, assistant["id"]),
+        ("Bot v2", "published", 1, used)]}
+
+
+def test_archive_check_sees_the_versions_a_released_pipeline_uses(app, alice):
+    triage = alice.create_assistant("Triage")
+    response = alice.post_form("/pipelines/new", {"name": "Flow", "node": [str(triage["id"])]})
+    pipeline_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    response = alice.post_form("/experiments/new", {"name": "Bot", "pipeline_id": str(pipeline_id)})
+    experiment_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    alice.post_form(f"/experiments/{experiment_id}/release", {"publish": "1"})
+    [version] = alice.api_get(f"/assistants/{triage['id']}")["versions"]
+
+    check = alice.api_get(f"/assistants/{triage['id']}/archive-check")
+
+    assert check["can_archive"] is False
+    assert _sections(check) == {
+        # The working pipeline (used by the draft) and the version frozen with the release
+        # (used by the published version).
+        "Experiments Referencing Pipeline": [("Bot", "unreleased", None, triage["id"]),
+                                             ("Bot v1", "published", 1, version)],
+    }
