@@ -1,0 +1,80 @@
+"""Fixtures for ``flask assistants migrate-backend``: a host on the ``assistants`` backend whose
+outbox runs right after each commit (``eager``), and three assistants to move."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from plugin_host import ApiClient
+
+@pytest.fixture
+def app(make_app):
+    return make_app(OCS_ASSISTANTS_TASK_BACKEND="eager")
+
+
+@pytest.fixture
+def api(app):
+    return ApiClient(app)
+
+
+@pytest.fixture
+def release(app, plugin):
+    """``release(working_id, label)`` -> the new version's id, through ``ocs_release``."""
+    def make(working_id: int, label: str, team_id: int = 1) -> int:
+        with app.app_context():
+            return plugin.hook.ocs_release(assistant_ids=[working_id], team_id=team_id,
+                                           release_label=label)[working_id]
+
+    return make
+
+
+@dataclass
+class Fleet:
+    versioned: dict  # working assistant with two versions (a file_search file each)
+    coder: dict  # code_interpreter with files
+    searcher: dict  # file_search with files
+    version_ids: list[int]
+
+    @property
+    def working_ids(self) -> list[int]:
+        return [self.versioned["id"], self.coder["id"], self.searcher["id"]]
+
+    @property
+    def all_ids(self) -> list[int]:
+        return self.working_ids + self.version_ids
+
+
+@pytest.fixture
+def fleet(api, release) -> Fleet:
+    versioned = api.create(name="Versioned", instructions="Be kind.",
+                           builtin_tools=["file_search"])
+    assert api.upload(versioned["id"], "file_search", "guide.txt").status_code == 201
+    first = release(versioned["id"], "v1")
+    assert api.patch(f"/assistants/{versioned['id']}",
+                     json={"instructions": "Be very kind."}).status_code == 200
+    second = release(versioned["id"], "v2")
+
+    coder = api.create(name="Coder", builtin_tools=["code_interpreter"], temperature=0.2,
+                       function_tools=[{"name": "lookup", "description": "Look a word up",
+                                        "parameters": {"type": "object", "properties": {
+                                            "word": {"type": "string"}}}}])
+    for name in ("a.csv", "b.csv"):
+        assert api.upload(coder["id"], "code_interpreter", name).status_code == 201
+
+    searcher = api.create(name="Searcher", builtin_tools=["file_search"],
+                          response_format={"type": "json_object"})
+    for name in ("one.txt", "two.txt"):
+        assert api.upload(searcher["id"], "file_search", name).status_code == 201
+
+    return Fleet(versioned=versioned, coder=coder, searcher=searcher,
+                 version_ids=[first, second])
+
+
+@pytest.fixture
+def migrate(app):
+    """``migrate(*args)`` -> click Result of ``flask assistants migrate-backend ...``."""
+    def run(*args):
+        return app.test_cli_runner().invoke(args=["assistants", "migrate-backend", *args])
+
+    return run
