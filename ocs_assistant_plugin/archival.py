@@ -51,7 +51,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import lazyload
 
 from . import operations
-from .assistants import AssistantService
+from .assistants import AssistantService, files_in_use
 from .errors import (
     ArchiveBlocked,
     ConfigurationError,
@@ -457,10 +457,7 @@ def record_deletions(plugin, targets: list[Assistant], team_id: int) -> list[Rem
             .where(AssistantFile.assistant_id.in_(ids))).all():
         files.setdefault(openai_id, backend_of[assistant_id])
     if files:
-        still_used = set(session.execute(
-            sa.select(AssistantFile.openai_id).join(Assistant).where(
-                AssistantFile.openai_id.in_(list(files)), Assistant.archived.is_(False))
-        ).scalars())
+        still_used = files_in_use(session, files)
         for openai_id, backend in files.items():
             if openai_id not in still_used:
                 wanted.setdefault((operations.DELETE_FILE, openai_id), backend)

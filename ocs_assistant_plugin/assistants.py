@@ -10,19 +10,25 @@ if saving fails undo the push, so the database and OpenAI never disagree because
 - upload: upload the file -> push -> commit; any failure deletes the uploaded file again;
 - remove: push without the file -> commit (the File's deletion is recorded in the same
   transaction as a remote operation, then carried out).
+
+The module also holds what the sync fixes share with these services: whether an OpenAI File is
+still used (:func:`files_in_use`), recording its deletion (:func:`record_file_deletion`), the
+stored file contents (:func:`stored_content`, :func:`drop_unused_contents`) and
+:func:`commit_or_undo`.
 """
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import hashlib
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Mapping
 
 import sqlalchemy as sa
 from marshmallow import ValidationError
 
+from . import operations
 from .errors import Conflict, Forbidden, InvalidInput, NotFound, RemoteError, RemoteNotFound
 from .models import Assistant, AssistantFile, FileContent, RemoteOperation, utcnow
 from .remote.base import TOOLS_WITH_FILES, AssistantSpec, PushResult
@@ -36,11 +42,6 @@ from .schemas import (
 )
 
 log = logging.getLogger(__name__)
-
-#: Remote operation kind recorded when a File no local assistant uses any more is deleted.
-DELETE_FILE = "delete_file"
-#: First retry delay of a remote operation that failed when first tried.
-RETRY_DELAY = dt.timedelta(seconds=30)
 
 
 def validate(schema, data: Any, **kwargs) -> dict:
@@ -92,6 +93,16 @@ class Page:
     items: list[Assistant]
     page: int
     has_next: bool
+
+
+LIKE_ESCAPE = "\\"
+
+
+def _contains_pattern(text: str) -> str:
+    """A ``LIKE`` pattern (escaped with :data:`LIKE_ESCAPE`) for values containing ``text``."""
+    for special in (LIKE_ESCAPE, "%", "_"):  # the escape character itself first
+        text = text.replace(special, LIKE_ESCAPE + special)
+    return f"%{text}%"
 
 
 def _normalized_input(values: dict) -> dict:
@@ -156,15 +167,19 @@ class AssistantService:
         return assistant
 
     def list(self, *, archived: bool = False, versions: bool = False, page: int = 1,
-             page_size: int | None = None) -> Page:
+             page_size: int | None = None, search: str | None = None) -> Page:
         """A page of the team's assistants in id order: unarchived (or only archived) ones,
-        working assistants only unless ``versions``."""
+        working assistants only unless ``versions``, and with ``search`` only those whose name
+        contains it (case-insensitive; ``%``, ``_`` and ``\\`` match themselves)."""
         self.require("view")
         size = page_size or self.plugin.config["OCS_ASSISTANTS_PAGE_SIZE"]
         query = sa.select(Assistant).where(Assistant.team_id == self.team_id,
                                            Assistant.archived == bool(archived))
         if not versions:
             query = query.where(Assistant.is_version.is_(False))
+        if search:
+            query = query.where(sa.func.lower(Assistant.name).like(
+                _contains_pattern(search.lower()), escape=LIKE_ESCAPE))
         query = query.order_by(Assistant.id).offset((page - 1) * size).limit(size + 1)
         rows = list(self.session.execute(query).scalars())
         return Page(items=rows[:size], page=page, has_next=len(rows) > size)
@@ -182,7 +197,7 @@ class AssistantService:
         result = gateway.push(spec_for(assistant), None, store_name=assistant.name)
         self._record_push(assistant, result)
         self.session.add(assistant)
-        self._commit_or_undo(lambda: self._undo_create(gateway, result))
+        commit_or_undo(self.session, undo=lambda: self._undo_create(gateway, result))
         self.plugin.notify_pushed(assistant)
         return assistant
 
@@ -204,7 +219,7 @@ class AssistantService:
             else:
                 self._push_back(gateway, assistant, before, result)
 
-        self._commit_or_undo(undo)
+        commit_or_undo(self.session, undo=undo)
         self.plugin.notify_pushed(assistant)
         return assistant
 
@@ -247,7 +262,7 @@ class AssistantService:
                     bytes=remote_file.bytes, remote_only=True))
         assistant.refresh_content_hash()
         self.session.add(assistant)
-        self._commit_or_undo(lambda: None)
+        commit_or_undo(self.session)
         return assistant
 
     # -- files ------------------------------------------------------------------------------
@@ -281,21 +296,21 @@ class AssistantService:
         try:
             result = self._push(gateway, assistant, spec_for(assistant, files=files))
         except RemoteError:
-            self._discard_file(storage, uploaded.openai_id)
+            discard_file(storage, uploaded.openai_id)
             raise
         record = AssistantFile(tool=tool, filename=filename, openai_id=uploaded.openai_id,
                                bytes=uploaded.bytes or len(content), remote_only=False)
 
         def save():
-            record.content = self._content_for(content)
+            record.content = stored_content(self.session, content)
             assistant.files.append(record)
             self._record_push(assistant, result)
 
         def undo():
             self._push_back(gateway, assistant, before, result)
-            self._discard_file(storage, uploaded.openai_id)
+            discard_file(storage, uploaded.openai_id)
 
-        self._commit_or_undo(undo, save)
+        commit_or_undo(self.session, save, undo)
         self.plugin.notify_pushed(assistant)
         return record
 
@@ -312,7 +327,7 @@ class AssistantService:
         before = spec_for(assistant)
         result = self._push(gateway, assistant, spec_for(assistant, files=remaining))
 
-        openai_id, content = record.openai_id, record.content
+        openai_id, content_id = record.openai_id, record.content_id
         operation = None
 
         def save():
@@ -320,19 +335,16 @@ class AssistantService:
             assistant.files.remove(record)  # delete-orphan: the row goes on flush
             self._record_push(assistant, result)
             self.session.flush()
-            if not self._file_used_elsewhere(openai_id):
-                operation = RemoteOperation(
-                    team_id=self.team_id, kind=DELETE_FILE, target=openai_id,
-                    payload={"backend": assistant.backend,
-                             "reason": f"removed from assistant {assistant.id}"})
-                self.session.add(operation)
-            if content is not None and not self._content_used(content.id):
-                self.session.delete(content)
+            operation = record_file_deletion(
+                self.plugin, openai_id, team_id=self.team_id, backend=assistant.backend,
+                reason=f"removed from assistant {assistant.id}")
+            drop_unused_contents(self.session, [content_id])
 
-        self._commit_or_undo(lambda: self._push_back(gateway, assistant, before, result), save)
+        commit_or_undo(self.session, save,
+                       lambda: self._push_back(gateway, assistant, before, result))
         self.plugin.notify_pushed(assistant)
         if operation is not None:
-            self._carry_out_file_deletion(gateway.storage, operation)
+            operations.run_now(self.plugin, [operation.id])
 
     # -- internals --------------------------------------------------------------------------
 
@@ -347,21 +359,6 @@ class AssistantService:
         assistant.pushed_at = utcnow()
         assistant.refresh_content_hash()
 
-    def _commit_or_undo(self, undo, save=None) -> None:
-        """Run ``save`` (more database work) and commit; if the database refuses, roll back,
-        undo the remote change and re-raise."""
-        try:
-            if save is not None:
-                save()
-            self.session.commit()
-        except Exception:  # whatever failed, nothing was saved: undo remotely, then re-raise
-            self.session.rollback()
-            try:
-                undo()
-            except RemoteError as exc:
-                log.error("could not undo a remote change after a failed commit: %s", exc.message)
-            raise
-
     def _undo_create(self, gateway, result: PushResult) -> None:
         gateway.delete(result.openai_id)
         if result.created_vector_store and result.vector_store_id:
@@ -375,20 +372,6 @@ class AssistantService:
         gateway.push(before, result.openai_id, store_name=before.name)
         if result.created_vector_store and result.vector_store_id:
             gateway.storage.discard_vector_store(result.vector_store_id)
-
-    @staticmethod
-    def _discard_file(storage, openai_id: str) -> None:
-        try:
-            storage.delete_file(openai_id)
-        except RemoteError as exc:
-            log.warning("could not delete the uploaded file %s after a failure: %s",
-                        openai_id, exc.message)
-
-    def _content_for(self, data: bytes) -> FileContent:
-        digest = hashlib.sha256(data).hexdigest()
-        existing = self.session.execute(sa.select(FileContent).where(
-            FileContent.sha256 == digest, FileContent.size == len(data)).limit(1)).scalar()
-        return existing or FileContent(sha256=digest, size=len(data), data=data)
 
     def _find_file(self, assistant: Assistant, file_ref: int | str, tool: str | None) -> AssistantFile:
         ref = str(file_ref)
@@ -406,30 +389,76 @@ class AssistantService:
                                {"tool": ["Required: the file is attached to both tools."]})
         return matches[0]
 
-    def _file_used_elsewhere(self, openai_id: str) -> bool:
-        """Does any unarchived assistant or version (any team) still use this OpenAI File?"""
-        return self.session.execute(
-            sa.select(AssistantFile.id).join(Assistant).where(
-                AssistantFile.openai_id == openai_id, Assistant.archived.is_(False)).limit(1)
-        ).first() is not None
 
-    def _content_used(self, content_id: int) -> bool:
-        return self.session.execute(sa.select(AssistantFile.id).where(
-            AssistantFile.content_id == content_id).limit(1)).first() is not None
+# -- shared by the services that change files (here and the sync fixes) ---------------------------
 
-    def _carry_out_file_deletion(self, storage, operation: RemoteOperation) -> None:
-        """Try the recorded deletion now; if OpenAI fails it stays pending for the worker."""
-        operation.attempts += 1
-        try:
-            storage.delete_file(operation.target)
-        except RemoteError as exc:
-            operation.last_error = exc.message
-            operation.next_attempt_at = utcnow() + RETRY_DELAY
-            log.warning("deleting file %s failed, will retry: %s", operation.target, exc.message)
-        else:
-            operation.status = "done"
-            operation.last_error = None
-        self.session.commit()
+
+def commit_or_undo(session, save=None, undo=None) -> None:
+    """Run ``save`` (more database work) and commit; if the database refuses, roll back, undo
+    the remote change already made (``undo``) and re-raise."""
+    try:
+        if save is not None:
+            save()
+        session.commit()
+    except Exception:  # whatever failed, nothing was saved: undo remotely, then re-raise
+        session.rollback()
+        if undo is not None:
+            try:
+                undo()
+            except RemoteError as exc:
+                log.error("could not undo a remote change after a failed commit: %s", exc.message)
+        raise
+
+
+def files_in_use(session, openai_ids: Iterable[str]) -> set[str]:
+    """Those of ``openai_ids`` that an unarchived assistant or version, of any team (OpenAI ids
+    are global), still uses."""
+    ids = sorted(set(openai_ids))
+    if not ids:
+        return set()
+    return set(session.execute(
+        sa.select(AssistantFile.openai_id).join(Assistant).where(
+            AssistantFile.openai_id.in_(ids), Assistant.archived.is_(False)).distinct()
+    ).scalars())
+
+
+def record_file_deletion(plugin, openai_id: str, *, team_id: int, backend: str,
+                         reason: str) -> RemoteOperation | None:
+    """Record the deletion of an OpenAI File in the outbox (current transaction) unless it is
+    still in use; call after the change that stopped using it was flushed. The caller commits,
+    then hands the operation to :func:`~.operations.run_now`."""
+    if files_in_use(plugin.db.session, [openai_id]):
+        return None
+    return operations.enqueue(plugin, operations.DELETE_FILE, openai_id, team_id=team_id,
+                              payload={"backend": backend, "reason": reason})
+
+
+def stored_content(session, data: bytes) -> FileContent:
+    """The stored content for ``data``, shared with any file that has the same bytes."""
+    digest = hashlib.sha256(data).hexdigest()
+    existing = session.execute(sa.select(FileContent).where(
+        FileContent.sha256 == digest, FileContent.size == len(data)).limit(1)).scalar()
+    return existing or FileContent(sha256=digest, size=len(data), data=data)
+
+
+def drop_unused_contents(session, content_ids: Iterable[int | None]) -> None:
+    """Delete stored contents no file uses any more (call after the change was flushed)."""
+    for content_id in {i for i in content_ids if i is not None}:
+        still_used = session.execute(sa.select(AssistantFile.id).where(
+            AssistantFile.content_id == content_id).limit(1)).first()
+        if still_used is None:
+            content = session.get(FileContent, content_id)
+            if content is not None:
+                session.delete(content)
+
+
+def discard_file(storage, openai_id: str) -> None:
+    """Delete a File uploaded by a change that failed; a failure here is only logged."""
+    try:
+        storage.delete_file(openai_id)
+    except RemoteError as exc:
+        log.warning("could not delete the uploaded file %s after a failure: %s", openai_id,
+                    exc.message)
 
 
 def all_assistants(plugin, *, team_id: int | None = None, archived: bool = False,

@@ -2,8 +2,9 @@
 
 A service that needs something deleted in OpenAI records a :class:`~.models.RemoteOperation`
 with :func:`enqueue` in the same transaction as its own change, commits, then calls
-:func:`dispatch`. The table is the source of truth; whatever carries the operations out may die
-at any moment and a later run finishes the job.
+:func:`dispatch` (or :func:`run_now`, to try them before answering). The table is the source
+of truth; whatever carries the operations out may die at any moment and a later run finishes
+the job.
 
 How an operation moves::
 
@@ -33,7 +34,8 @@ Who runs them (``OCS_ASSISTANTS_TASK_BACKEND``), started by :func:`dispatch` aft
 - ``celery``: the task ``ocs_assistant_plugin.run_remote_operations`` (needs Celery installed,
   and a Celery app whose tasks run inside the Flask app context).
 
-``flask assistants operations list|run|retry`` drive the same functions by hand.
+``flask assistants operations list|run|retry`` drive the same functions by hand; a host calls
+:func:`resume` at start-up so a restarted process finishes what a dead one left.
 
 Operation kinds (``target`` is the OpenAI id; ``payload["backend"]`` picks the gateway,
 ``assistants`` by default):
@@ -513,6 +515,34 @@ def retry(plugin, operation_ids=None, *, team_id: int | None = None,
 
 
 # -- after commit: who runs them ---------------------------------------------------------------------------
+
+
+def run_now(plugin, ids) -> list[RemoteOperation]:
+    """Try the given pending operations at once, in the calling thread (a service that has just
+    committed them wants OpenAI cleaned up before it answers), then :func:`dispatch` so the
+    backend retries those that failed.
+
+    The rows are claimed like a worker claims them: one that a running worker took first is
+    left to it, never sent twice. Returns the operations tried, as they are now."""
+    ids = [i for i in ids if i is not None]
+    if not ids:
+        return []
+    tried = run_pending(plugin, ids=ids, limit=len(ids))
+    if any(operation.status == PENDING for operation in tried):
+        dispatch(plugin)
+    return tried
+
+
+def resume(plugin) -> int:
+    """At start-up: have what an earlier process left in the outbox carried out (the thread
+    worker only starts when told). Returns how many operations are pending or running; a
+    ``running`` one is retaken once its lease is over. Needs the app context."""
+    unfinished = plugin.db.session.execute(
+        sa.select(sa.func.count()).select_from(RemoteOperation)
+        .where(RemoteOperation.status.in_((PENDING, RUNNING)))).scalar_one()
+    if unfinished:
+        dispatch(plugin)
+    return unfinished
 
 
 def dispatch(plugin) -> None:

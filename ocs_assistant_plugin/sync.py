@@ -33,7 +33,6 @@ fixes answer 409 (:class:`~.errors.Conflict`).
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import logging
 from collections import Counter
@@ -41,12 +40,18 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
-import sqlalchemy as sa
-
 from . import operations
-from .assistants import AssistantService, spec_for
+from .assistants import (
+    AssistantService,
+    commit_or_undo,
+    discard_file,
+    drop_unused_contents,
+    record_file_deletion,
+    spec_for,
+    stored_content,
+)
 from .errors import Conflict, InvalidInput, NotFound, PluginError, RemoteError, RemoteNotFound
-from .models import Assistant, AssistantFile, FileContent, RemoteOperation, utcnow
+from .models import Assistant, AssistantFile, RemoteOperation, utcnow
 from .remote.base import TOOLS_WITH_FILES, AssistantSpec, RemoteAssistant, RemoteFile
 from .remote.normalize import CONFIG_FIELDS, canonical_json, spec_differences
 from .schemas import FILENAME_MAX
@@ -311,7 +316,7 @@ class SyncService:
                     assistant.files.append(_remote_only_record(tool, remote_file))
         assistant.refresh_content_hash()
         self.session.flush()
-        self._drop_unused_contents(r.content_id for r in dropped)
+        drop_unused_contents(self.session, [r.content_id for r in dropped])
         self._commit()
         return check(assistant, self.plugin)
 
@@ -369,7 +374,7 @@ class SyncService:
                                       remove={old_id}, add=[new_id])
         except RemoteError:
             if uploaded is not None:
-                _discard_file(storage, uploaded.openai_id)
+                discard_file(storage, uploaded.openai_id)
             raise
 
         operation = None
@@ -382,10 +387,10 @@ class SyncService:
                 if content is not None:
                     old_content = record.content_id
                     record.filename = filename
-                    record.content = self._content_for(content)
+                    record.content = stored_content(self.session, content)
                     record.remote_only = False
                     self.session.flush()
-                    self._drop_unused_contents([old_content])
+                    drop_unused_contents(self.session, [old_content])
             self._record_store(assistant, result)
             assistant.refresh_content_hash()
             self.session.flush()
@@ -394,12 +399,12 @@ class SyncService:
 
         def undo():
             if uploaded is not None:
-                _discard_file(storage, uploaded.openai_id)
+                discard_file(storage, uploaded.openai_id)
 
         self._commit(save, undo)
         self.plugin.notify_pushed(assistant)
         if operation is not None:
-            self._carry_out(storage, operation)
+            operations.run_now(self.plugin, [operation.id])
         return check(assistant, self.plugin)
 
     def remove_file(self, assistant_id: int, file_id: int) -> SyncReport:
@@ -424,7 +429,7 @@ class SyncService:
             assistant.refresh_content_hash()
             self.session.flush()
             operation = self._delete_if_unused(openai_id, assistant)
-            self._drop_unused_contents([content_id])
+            drop_unused_contents(self.session, [content_id])
 
         def undo():
             if result is not None:
@@ -434,7 +439,7 @@ class SyncService:
         if result is not None:
             self.plugin.notify_pushed(assistant)
         if operation is not None:
-            self._carry_out(gateway.storage, operation)
+            operations.run_now(self.plugin, [operation.id])
         return check(assistant, self.plugin)
 
     def keep_remote_file(self, assistant_id: int, openai_file_id: str,
@@ -572,7 +577,7 @@ class SyncService:
             result = gateway.push(spec, openai_id, store_name=assistant.name)
         except RemoteError:
             for uploaded in uploads.values():
-                _discard_file(storage, uploaded.openai_id)
+                discard_file(storage, uploaded.openai_id)
             raise
 
         def save():
@@ -592,7 +597,7 @@ class SyncService:
             if result.created_vector_store and result.vector_store_id:
                 storage.discard_vector_store(result.vector_store_id)
             for uploaded in uploads.values():
-                _discard_file(storage, uploaded.openai_id)
+                discard_file(storage, uploaded.openai_id)
 
         self._commit(save, undo)
         self.plugin.notify_pushed(assistant)
@@ -604,65 +609,14 @@ class SyncService:
             assistant.vector_store_id = result.vector_store_id
 
     def _commit(self, save=None, undo=None) -> None:
-        """Run ``save`` and commit; if the database refuses, roll back, undo the remote change
-        and re-raise."""
-        try:
-            if save is not None:
-                save()
-            self.session.commit()
-        except Exception:  # whatever failed, nothing was saved: undo remotely, then re-raise
-            self.session.rollback()
-            if undo is not None:
-                try:
-                    undo()
-                except RemoteError as exc:
-                    log.error("could not undo a remote change after a failed commit: %s",
-                              exc.message)
-            raise
+        commit_or_undo(self.session, save, undo)
 
     def _delete_if_unused(self, openai_id: str, assistant: Assistant) -> RemoteOperation | None:
         """Record the File's deletion (the outbox) unless an unarchived assistant or version,
         of any team, still uses it."""
-        used = self.session.execute(
-            sa.select(AssistantFile.id).join(Assistant).where(
-                AssistantFile.openai_id == openai_id, Assistant.archived.is_(False)).limit(1)
-        ).first()
-        if used is not None:
-            return None
-        return operations.enqueue(self.plugin, operations.DELETE_FILE, openai_id,
-                                  team_id=self.team_id, payload={
-                                      "backend": assistant.backend,
-                                      "reason": f"sync fix of assistant {assistant.id}"})
-
-    def _content_for(self, data: bytes) -> FileContent:
-        """The stored content for ``data``, shared with any record that has the same bytes."""
-        digest = hashlib.sha256(data).hexdigest()
-        existing = self.session.execute(sa.select(FileContent).where(
-            FileContent.sha256 == digest, FileContent.size == len(data)).limit(1)).scalar()
-        return existing or FileContent(sha256=digest, size=len(data), data=data)
-
-    def _drop_unused_contents(self, content_ids: Iterable[int | None]) -> None:
-        for content_id in {i for i in content_ids if i is not None}:
-            still_used = self.session.execute(sa.select(AssistantFile.id).where(
-                AssistantFile.content_id == content_id).limit(1)).first()
-            if still_used is None:
-                content = self.session.get(FileContent, content_id)
-                if content is not None:
-                    self.session.delete(content)
-
-    def _carry_out(self, storage, operation: RemoteOperation) -> None:
-        """Try a recorded deletion now; if OpenAI fails it stays pending for the outbox worker."""
-        operation.attempts += 1
-        try:
-            storage.delete_file(operation.target)
-        except RemoteError as exc:
-            operation.last_error = exc.message
-            operation.next_attempt_at = utcnow() + operations.retry_delay(operation.attempts)
-            log.warning("deleting file %s failed, will retry: %s", operation.target, exc.message)
-        else:
-            operation.status = "done"
-            operation.last_error = None
-        self.session.commit()
+        return record_file_deletion(self.plugin, openai_id, team_id=self.team_id,
+                                    backend=assistant.backend,
+                                    reason=f"sync fix of assistant {assistant.id}")
 
 
 def _listed(remote: RemoteAssistant, tool: str) -> set[str]:
@@ -693,11 +647,3 @@ def _check_upload(filename: str | None, content: bytes) -> None:
                            {"file": [f"A filename of 1 to {FILENAME_MAX} characters is needed."]})
     if not content:
         raise InvalidInput("The file is empty.", {"file": ["The file is empty."]})
-
-
-def _discard_file(storage, openai_id: str) -> None:
-    try:
-        storage.delete_file(openai_id)
-    except RemoteError as exc:
-        log.warning("could not delete the uploaded file %s after a failure: %s", openai_id,
-                    exc.message)
