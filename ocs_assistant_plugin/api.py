@@ -125,14 +125,17 @@ def _assistant_json(assistant, status: int = 200):
 
 @api_route("/assistants", "GET", summary="List the team's assistants",
            query=schemas.ListQuerySchema, response="AssistantPage", errors=COMMON_ERRORS,
-           description="A page of assistants in id order; `next` is the URL of the next page.")
+           description="A page of assistants in id order; `next` is the URL of the next page. "
+                       "`q` keeps those whose name contains it.")
 def list_assistants():
     query = _query(schemas.ListQuerySchema())
-    page = _service().list(**query)
+    search = query.pop("q", None)
+    page = _service().list(search=search, **query)
     next_url = None
     if page.has_next:
         next_url = url_for(request.endpoint, archived=str(query["archived"]).lower(),
-                           versions=str(query["versions"]).lower(), page=page.page + 1)
+                           versions=str(query["versions"]).lower(), q=search or None,
+                           page=page.page + 1)
     return jsonify({"items": schemas.AssistantSchema(many=True).dump(page.items), "next": next_url})
 
 
@@ -225,6 +228,13 @@ def _sync_json(report):
     return jsonify(schemas.SyncReportSchema().dump(report))
 
 
+def _sync_fix(fix: str, *args, **kwargs):
+    """Run one of :class:`~.sync.SyncService`'s fixes (these routes take no body) and answer
+    the report after it."""
+    _sync_action_input()
+    return _sync_json(getattr(_sync_service(), fix)(*args, **kwargs))
+
+
 @api_route("/assistants/<int:assistant_id>/sync", "GET", tag="sync",
            summary="Compare an assistant with OpenAI", response=schemas.SyncReportSchema,
            errors=COMMON_ERRORS + (404,),
@@ -241,8 +251,7 @@ def sync_check(assistant_id: int):
                        "remote-only files; nothing changes in OpenAI. Answers the report after "
                        "the pull. " + _NO_BODY)
 def sync_pull(assistant_id: int):
-    _sync_action_input()
-    return _sync_json(_sync_service().pull(assistant_id))
+    return _sync_fix("pull", assistant_id)
 
 
 @api_route("/assistants/<int:assistant_id>/push", "POST", tag="sync",
@@ -253,8 +262,7 @@ def sync_pull(assistant_id: int):
                        "deleted), a deleted assistant created again. Answers the report after the "
                        "push. " + _NO_BODY)
 def sync_push(assistant_id: int):
-    _sync_action_input()
-    return _sync_json(_sync_service().push(assistant_id))
+    return _sync_fix("push", assistant_id)
 
 
 @api_route("/assistants/<int:assistant_id>/restore", "POST", tag="sync",
@@ -264,8 +272,7 @@ def sync_push(assistant_id: int):
                        "except the OpenAI ids, if OpenAI needs a new assistant, store or file. "
                        + _NO_BODY)
 def sync_restore(assistant_id: int):
-    _sync_action_input()
-    return _sync_json(_sync_service().restore(assistant_id))
+    return _sync_fix("restore", assistant_id)
 
 
 @api_route("/assistants/<int:assistant_id>/sync/files/<int:file_id>/upload", "POST", tag="sync",
@@ -298,8 +305,7 @@ def sync_upload_file(assistant_id: int, file_id: int):
                        "the OpenAI File is deleted only when no other assistant or version uses "
                        "it. Only this file changes in OpenAI. " + _NO_BODY)
 def sync_remove_file(assistant_id: int, file_id: int):
-    _sync_action_input()
-    return _sync_json(_sync_service().remove_file(assistant_id, file_id))
+    return _sync_fix("remove_file", assistant_id, file_id)
 
 
 @api_route("/assistants/<int:assistant_id>/sync/remote-files/<openai_file_id>/keep", "POST",
@@ -310,9 +316,7 @@ def sync_remove_file(assistant_id: int, file_id: int):
                        "a remote-only file. Nothing changes in OpenAI. " + _NO_BODY)
 def sync_keep_remote_file(assistant_id: int, openai_file_id: str):
     query = _query(schemas.RemoteFileQuerySchema())
-    _sync_action_input()
-    return _sync_json(_sync_service().keep_remote_file(assistant_id, openai_file_id,
-                                                       tool=query.get("tool")))
+    return _sync_fix("keep_remote_file", assistant_id, openai_file_id, tool=query.get("tool"))
 
 
 @api_route("/assistants/<int:assistant_id>/sync/remote-files/<openai_file_id>/remove", "POST",
@@ -323,9 +327,8 @@ def sync_keep_remote_file(assistant_id: int, openai_file_id: str):
                        "itself is kept (the plugin never knew it). " + _NO_BODY)
 def sync_remove_remote_file(assistant_id: int, openai_file_id: str):
     query = _query(schemas.RemoteFileQuerySchema())
-    _sync_action_input()
-    return _sync_json(_sync_service().remove_remote_file(assistant_id, openai_file_id,
-                                                         tool=query.get("tool")))
+    return _sync_fix("remove_remote_file", assistant_id, openai_file_id,
+                     tool=query.get("tool"))
 
 
 # -- versions -----------------------------------------------------------------------------------

@@ -23,12 +23,18 @@ MODEL_MAX = 256
 MAX_TOOLS = 128
 MAX_CODE_INTERPRETER_FILES = 20
 FILENAME_MAX = 512
+SEARCH_MAX = 256  # the longest name: a longer search cannot match
 FUNCTION_NAME_RE = r"^[a-zA-Z0-9_-]{1,64}$"
 RESPONSE_FORMAT_TYPES = ("text", "json_object", "json_schema")
 
 
 def _described(text: str, **more) -> dict:
     return {"description": text, **more}
+
+
+def _output_list(item: fields.Field, text: str) -> fields.List:
+    """A dump-only list of ``item`` described by ``text`` (for the answers' schemas)."""
+    return fields.List(item, dump_only=True, metadata=_described(text))
 
 
 # -- AssistantInput -----------------------------------------------------------------------------
@@ -172,6 +178,8 @@ class ListQuerySchema(Schema):
         "true: only archived assistants; false (default): only unarchived ones."))
     versions = fields.Bool(load_default=False, metadata=_described(
         "true: versions too; false (default): working assistants only."))
+    q = fields.Str(validate=validate.Length(max=SEARCH_MAX), metadata=_described(
+        "Only assistants whose name contains this text (case-insensitive)."))
     page = fields.Int(load_default=1, validate=validate.Range(min=1))
 
 
@@ -259,8 +267,9 @@ class ReferenceUserSchema(Schema):
 class ReferenceSchema(ReferenceUserSchema):
     """A host object referencing an assistant or one of its versions (``assistant_id``)."""
 
-    users = fields.List(fields.Nested(ReferenceUserSchema), dump_only=True, metadata=_described(
-        "For containers (a pipeline): the objects that use it, each with its own status."))
+    users = _output_list(
+        fields.Nested(ReferenceUserSchema),
+        "For containers (a pipeline): the objects that use it, each with its own status.")
 
 
 class ReferenceViaSchema(Schema):
@@ -291,12 +300,12 @@ class ArchiveSectionSchema(Schema):
 class ArchiveCheckSchema(Schema):
     assistant_id = fields.Int(dump_only=True)
     can_archive = fields.Bool(dump_only=True)
-    versions = fields.List(fields.Int(), dump_only=True, metadata=_described(
-        "The unarchived versions covered with the working assistant."))
-    sections = fields.List(fields.Nested(ArchiveSectionSchema), dump_only=True, metadata=
-                           _described("What blocks archiving, one section per modal section."))
-    auto_archive = fields.List(fields.Nested(ReferenceSchema), dump_only=True, metadata=
-                               _described("Released references archived automatically with it."))
+    versions = _output_list(fields.Int(),
+                            "The unarchived versions covered with the working assistant.")
+    sections = _output_list(fields.Nested(ArchiveSectionSchema),
+                            "What blocks archiving, one section per modal section.")
+    auto_archive = _output_list(fields.Nested(ReferenceSchema),
+                                "Released references archived automatically with it.")
 
 
 class ArchiveBlockedSchema(ArchiveCheckSchema):
@@ -327,12 +336,11 @@ class RemoteOperationPageSchema(Schema):
 
 
 class ArchiveResultSchema(Schema):
-    archived = fields.List(fields.Int(), dump_only=True, metadata=_described(
-        "The working assistant and its versions, now archived."))
-    auto_archived = fields.List(fields.Nested(ReferenceSchema), dump_only=True, metadata=
-                                _described("Released references archived through their provider."))
-    operations = fields.List(fields.Nested(RemoteOperationSchema), dump_only=True, metadata=
-                             _described("The deletions recorded in OpenAI (the outbox)."))
+    archived = _output_list(fields.Int(), "The working assistant and its versions, now archived.")
+    auto_archived = _output_list(fields.Nested(ReferenceSchema),
+                                 "Released references archived through their provider.")
+    operations = _output_list(fields.Nested(RemoteOperationSchema),
+                              "The deletions recorded in OpenAI (the outbox).")
 
 
 class OperationsQuerySchema(Schema):

@@ -6,14 +6,24 @@ public surface: the JSON API (:class:`ApiClient`), the hooks and the CLI.
 """
 from __future__ import annotations
 
+import copy
 import io
 
+import pytest
 from flask import Flask, has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
 
 from ocs_assistant_plugin import AssistantPlugin, hookimpl
 
 TEAM_HEADER = "X-Team-Id"
+
+#: ``database_url`` parameters (the ``conftest`` fixtures ``sqlite_url`` and ``postgresql_url``):
+#: a test that applies to one database only asks for it with
+#: ``@pytest.mark.parametrize("database_url", [POSTGRESQL_ONLY], indirect=True)``.
+SQLITE_ONLY = "sqlite"
+POSTGRESQL_ONLY = pytest.param("postgresql", marks=pytest.mark.postgresql)
+#: Every database, as ``database_url`` runs each test.
+DATABASES = [SQLITE_ONLY, POSTGRESQL_ONLY]
 
 
 class HostHooks:
@@ -57,7 +67,11 @@ def create_host_app(database_url: str, client=None, *, register_hooks: bool = Tr
 
 
 def dispose(app: Flask) -> None:
-    """Close the app's database connections (the stand-in and clients are the fixtures' job)."""
+    """Stop the app's outbox worker, if one started, and close its database connections (the
+    stand-in and clients are the fixtures' job)."""
+    from ocs_assistant_plugin import operations
+
+    operations.stop_worker(app.extensions["ocs_assistants"])
     db = app.extensions["sqlalchemy"]
     with app.app_context():
         db.session.remove()
@@ -167,3 +181,34 @@ def snapshot(api: ApiClient, openai_client) -> dict:
         "stores": {vs: sorted(store_file_ids(openai_client, vs))
                    for vs in remote_store_ids(openai_client)},
     }
+
+
+def add_assistant_row(app, **fields) -> int:
+    """Insert an assistant row for team 1 directly (a version or an archived one, which the API
+    cannot make in one call); returns its id."""
+    from ocs_assistant_plugin.models import Assistant
+
+    db = app.extensions["sqlalchemy"]
+    with app.app_context():
+        row = Assistant(team_id=1, model="gpt-4o", **fields)
+        db.session.add(row)
+        db.session.commit()
+        return row.id
+
+
+def as_json_schema(document, name: str) -> dict:
+    """A component schema of the OpenAPI document as plain JSON Schema (OpenAPI 3.0's
+    ``nullable`` spelled out), to validate answers with ``jsonschema``."""
+    def convert(node):
+        if isinstance(node, list):
+            return [convert(n) for n in node]
+        if not isinstance(node, dict):
+            return node
+        node = {k: convert(v) for k, v in node.items() if k not in ("readOnly", "writeOnly")}
+        if node.pop("nullable", False):
+            node = {"anyOf": [node, {"type": "null"}]}
+        return node
+
+    schema = convert(copy.deepcopy(document["components"]["schemas"][name]))
+    schema["components"] = {"schemas": convert(document["components"]["schemas"])}
+    return schema

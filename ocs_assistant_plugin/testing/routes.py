@@ -42,15 +42,28 @@ def _upload(state: StandInState, request: Request) -> dict:
     return state.upload_file(fields, uploads)
 
 
+def _collection(path: str, item: str, *, noun: str, plural: str,
+                modify: str = "update") -> list[tuple[str, str, Callable]]:
+    """The five routes OpenAI gives a collection of objects: list and create on ``path``,
+    retrieve, modify (a POST) and delete on ``item``. The handlers are the state's
+    ``list_<plural>``, ``create_<noun>``, ``retrieve_<noun>``, ``<modify>_<noun>`` and
+    ``delete_<noun>``; each takes the path parameters in order, then the query or the body."""
+    list_, create, retrieve, change, delete = (
+        getattr(StandInState, name)
+        for name in (f"list_{plural}", f"create_{noun}", f"retrieve_{noun}", f"{modify}_{noun}",
+                     f"delete_{noun}"))
+    return [
+        ("GET", path, lambda s, r, **ids: list_(s, *ids.values(), r.query)),
+        ("POST", path, lambda s, r, **ids: create(s, *ids.values(), r.json())),
+        ("GET", item, lambda s, r, **ids: retrieve(s, *ids.values())),
+        ("POST", item, lambda s, r, **ids: change(s, *ids.values(), r.json())),
+        ("DELETE", item, lambda s, r, **ids: delete(s, *ids.values())),
+    ]
+
+
 _TABLE: list[tuple[str, str, Callable]] = [
-    ("GET", "/assistants", lambda s, r: s.list_assistants(r.query)),
-    ("POST", "/assistants", lambda s, r: s.create_assistant(r.json())),
-    ("GET", "/assistants/{assistant_id}", lambda s, r, assistant_id:
-        s.retrieve_assistant(assistant_id)),
-    ("POST", "/assistants/{assistant_id}", lambda s, r, assistant_id:
-        s.modify_assistant(assistant_id, r.json())),
-    ("DELETE", "/assistants/{assistant_id}", lambda s, r, assistant_id:
-        s.delete_assistant(assistant_id)),
+    *_collection("/assistants", "/assistants/{assistant_id}", noun="assistant",
+                 plural="assistants", modify="modify"),
 
     ("GET", "/files", lambda s, r: s.list_files(r.query)),
     ("POST", "/files", _upload),
@@ -59,28 +72,11 @@ _TABLE: list[tuple[str, str, Callable]] = [
     ("GET", "/files/{file_id}/content", lambda s, r, file_id:
         RawBody(s.file_content(file_id))),
 
-    ("GET", "/vector_stores", lambda s, r: s.list_vector_stores(r.query)),
-    ("POST", "/vector_stores", lambda s, r: s.create_vector_store(r.json())),
-    ("GET", "/vector_stores/{vector_store_id}", lambda s, r, vector_store_id:
-        s.retrieve_vector_store(vector_store_id)),
-    ("POST", "/vector_stores/{vector_store_id}", lambda s, r, vector_store_id:
-        s.update_vector_store(vector_store_id, r.json())),
-    ("DELETE", "/vector_stores/{vector_store_id}", lambda s, r, vector_store_id:
-        s.delete_vector_store(vector_store_id)),
-
-    ("GET", "/vector_stores/{vector_store_id}/files", lambda s, r, vector_store_id:
-        s.list_vector_store_files(vector_store_id, r.query)),
-    ("POST", "/vector_stores/{vector_store_id}/files", lambda s, r, vector_store_id:
-        s.create_vector_store_file(vector_store_id, r.json())),
-    ("GET", "/vector_stores/{vector_store_id}/files/{file_id}",
-     lambda s, r, vector_store_id, file_id: s.retrieve_vector_store_file(vector_store_id,
-                                                                         file_id)),
-    ("POST", "/vector_stores/{vector_store_id}/files/{file_id}",
-     lambda s, r, vector_store_id, file_id: s.update_vector_store_file(vector_store_id, file_id,
-                                                                       r.json())),
-    ("DELETE", "/vector_stores/{vector_store_id}/files/{file_id}",
-     lambda s, r, vector_store_id, file_id: s.delete_vector_store_file(vector_store_id,
-                                                                       file_id)),
+    *_collection("/vector_stores", "/vector_stores/{vector_store_id}", noun="vector_store",
+                 plural="vector_stores"),
+    *_collection("/vector_stores/{vector_store_id}/files",
+                 "/vector_stores/{vector_store_id}/files/{file_id}", noun="vector_store_file",
+                 plural="vector_store_files"),
 
     ("POST", "/vector_stores/{vector_store_id}/file_batches", lambda s, r, vector_store_id:
         s.create_file_batch(vector_store_id, r.json())),

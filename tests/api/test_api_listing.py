@@ -1,10 +1,9 @@
-"""GET /api/assistants: pages, filters, and their validation."""
+"""GET /api/assistants: pages, filters, the name search, and their validation."""
 from __future__ import annotations
 
 import pytest
 
-from ocs_assistant_plugin.models import Assistant
-from plugin_host import ApiClient
+from plugin_host import ApiClient, add_assistant_row
 
 
 @pytest.fixture
@@ -36,19 +35,11 @@ def test_a_page_past_the_end_is_empty(small_pages):
     assert small_pages.get("/assistants?page=9").get_json() == {"items": [], "next": None}
 
 
-def _add(app, **fields) -> int:
-    db = app.extensions["sqlalchemy"]
-    with app.app_context():
-        row = Assistant(team_id=1, model="gpt-4o", **fields)
-        db.session.add(row)
-        db.session.commit()
-        return row.id
-
-
 def test_filters_archived_and_versions(app, api):
     working = api.create(name="Working")["id"]
-    version = _add(app, name="Working v1", is_version=True, working_id=working, version_number=1)
-    archived = _add(app, name="Old", archived=True)
+    version = add_assistant_row(app, name="Working v1", is_version=True, working_id=working,
+                                version_number=1)
+    archived = add_assistant_row(app, name="Old", archived=True)
 
     def ids(**query):
         return [a["id"] for a in api.assistants(**query)]
@@ -59,12 +50,61 @@ def test_filters_archived_and_versions(app, api):
     assert ids(archived="false", versions="1") == [working, version]
 
 
+def test_q_keeps_names_that_contain_it_whatever_the_case(app, api):
+    ids = {name: add_assistant_row(app, name=name)
+           for name in ("Support Bot", "customer SUPPORT", "Sales", "Supper")}
+
+    def names(**query):
+        return [a["name"] for a in api.assistants(**query)]
+
+    assert names(q="support") == ["Support Bot", "customer SUPPORT"]
+    assert names(q="SuPpOrT b") == ["Support Bot"]
+    assert names(q="nothing like it") == []
+    assert [a["id"] for a in api.assistants(q="")] == list(ids.values())  # empty: no filter
+
+
+@pytest.mark.parametrize("search, expected", [
+    ("%", ["100% sure"]),
+    ("100%", ["100% sure"]),
+    ("_", ["snake_case"]),
+    ("e_c", ["snake_case"]),
+    ("\\", ["back\\slash"]),
+    ("k\\s", ["back\\slash"]),
+])
+def test_q_matches_like_wildcards_and_the_escape_character_literally(app, api, search, expected):
+    for name in ("100% sure", "1000 sure", "snake_case", "snakeXcase", "back\\slash", "backslash"):
+        add_assistant_row(app, name=name)
+
+    assert [a["name"] for a in api.assistants(q=search)] == expected
+
+
+def test_q_combines_with_the_filters_and_next_links_keep_it(make_app):
+    small_pages = ApiClient(make_app(OCS_ASSISTANTS_PAGE_SIZE=2))
+    app = small_pages.app
+    working = [add_assistant_row(app, name=f"Helper {i}") for i in range(3)]
+    add_assistant_row(app, name="Other")
+    version = add_assistant_row(app, name="Helper 0 v1", is_version=True, working_id=working[0],
+                                version_number=1)
+    archived = add_assistant_row(app, name="Old helper", archived=True)
+
+    first = small_pages.get("/assistants", query_string={"q": "helper"}).get_json()
+    assert [a["id"] for a in first["items"]] == working[:2]
+    assert "q=helper" in first["next"]
+    second = small_pages.get(first["next"]).get_json()
+    assert [a["id"] for a in second["items"]] == working[2:] and second["next"] is None
+
+    assert [a["id"] for a in small_pages.assistants(q="HELPER", versions="true")] == [
+        *working, version]
+    assert [a["id"] for a in small_pages.assistants(q="helper", archived="true")] == [archived]
+
+
 @pytest.mark.parametrize("query, field", [
     ("page=0", "page"),
     ("page=two", "page"),
     ("archived=maybe", "archived"),
     ("versions=2", "versions"),
     ("sort=name", "sort"),
+    ("q=" + "x" * 257, "q"),
 ])
 def test_bad_query_names_the_parameter(api, query, field):
     response = api.get(f"/assistants?{query}")

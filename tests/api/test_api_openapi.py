@@ -1,11 +1,12 @@
 """GET /api/openapi.json: a valid OpenAPI 3 document that lists every route and matches answers."""
 from __future__ import annotations
 
-import copy
 import re
 
 import jsonschema
 import pytest
+
+from plugin_host import as_json_schema
 
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
@@ -83,30 +84,15 @@ def test_request_bodies_and_errors_are_described(document):
         "$ref": "#/components/schemas/AssistantInput"}
     assert "multipart/form-data" in upload["requestBody"]["content"]
     assert {"400", "401", "403", "502", "503"} <= set(create["responses"])
-    assert {p["name"] for p in listing["parameters"]} == {"archived", "versions", "page"}
+    assert {p["name"] for p in listing["parameters"]} == {"archived", "versions", "q", "page"}
+    (search,) = [p for p in listing["parameters"] if p["name"] == "q"]
+    assert search["schema"]["maxLength"] == 256
     schema = document["components"]["schemas"]["AssistantInput"]
     assert schema["required"] == ["model", "name"]
     assert schema["properties"]["name"]["maxLength"] == 256
     assert schema["properties"]["temperature"]["maximum"] == 2
     assert schema["additionalProperties"] is False
     assert "required" not in document["components"]["schemas"]["AssistantPatch"]
-
-
-def as_json_schema(document, name: str) -> dict:
-    """A component schema as plain JSON Schema (OpenAPI 3.0's ``nullable`` spelled out)."""
-    def convert(node):
-        if isinstance(node, list):
-            return [convert(n) for n in node]
-        if not isinstance(node, dict):
-            return node
-        node = {k: convert(v) for k, v in node.items() if k not in ("readOnly", "writeOnly")}
-        if node.pop("nullable", False):
-            node = {"anyOf": [node, {"type": "null"}]}
-        return node
-
-    schema = convert(copy.deepcopy(document["components"]["schemas"][name]))
-    schema["components"] = {"schemas": convert(document["components"]["schemas"])}
-    return schema
 
 
 def test_answers_match_the_documented_schemas(api, document):

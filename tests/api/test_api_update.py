@@ -5,7 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from ocs_assistant_plugin.models import Assistant
-from plugin_host import remote_assistant, remote_store_ids, snapshot
+from plugin_host import add_assistant_row, remote_assistant, remote_store_ids, snapshot
 
 
 def test_patch_is_pushed_and_saved(api, openai_client):
@@ -93,18 +93,9 @@ def test_failed_push_saves_nothing(api, openai_client, openai_standin):
     assert remote_assistant(openai_client, created["openai_id"])["instructions"] == "Old"
 
 
-def _add_row(app, **fields) -> int:
-    db = app.extensions["sqlalchemy"]
-    with app.app_context():
-        row = Assistant(team_id=1, model="gpt-4o", **fields)
-        db.session.add(row)
-        db.session.commit()
-        return row.id
-
-
 def test_versions_are_read_only(app, api, openai_standin):
     working = api.create(name="Bot")
-    version_id = _add_row(app, name="Bot v1", is_version=True, working_id=working["id"],
+    version_id = add_assistant_row(app, name="Bot v1", is_version=True, working_id=working["id"],
                           version_number=1, openai_id="asst_version")
     openai_standin.reset_counts()
 
@@ -118,7 +109,7 @@ def test_versions_are_read_only(app, api, openai_standin):
 
 
 def test_archived_assistants_cannot_be_changed(app, api, openai_standin):
-    archived_id = _add_row(app, name="Old", archived=True, openai_id="asst_gone")
+    archived_id = add_assistant_row(app, name="Old", archived=True, openai_id="asst_gone")
 
     response = api.patch(f"/assistants/{archived_id}", json={"instructions": "x"})
 

@@ -1,14 +1,13 @@
 """The sync routes as API citizens: teams, authorization, CSRF, bad input, the OpenAPI document."""
 from __future__ import annotations
 
-import copy
 import io
 
 import jsonschema
 import pytest
 
 from ocs_assistant_plugin import hookimpl
-from plugin_host import ApiClient
+from plugin_host import ApiClient, as_json_schema
 from sync_helpers import baseline, local, modify_remote, read_remote, sync_action, sync_report
 
 ROUTES = [("GET", "sync"), ("POST", "pull"), ("POST", "push"), ("POST", "restore"),
@@ -97,23 +96,6 @@ def test_form_posts_need_the_csrf_token_when_protection_is_on(make_app, openai_c
 
 
 # -- the OpenAPI document ---------------------------------------------------------------------------
-
-def as_json_schema(document, name: str) -> dict:
-    """A component schema as plain JSON Schema (OpenAPI 3.0's ``nullable`` spelled out)."""
-    def convert(node):
-        if isinstance(node, list):
-            return [convert(n) for n in node]
-        if not isinstance(node, dict):
-            return node
-        node = {k: convert(v) for k, v in node.items() if k not in ("readOnly", "writeOnly")}
-        if node.pop("nullable", False):
-            node = {"anyOf": [node, {"type": "null"}]}
-        return node
-
-    schema = convert(copy.deepcopy(document["components"]["schemas"][name]))
-    schema["components"] = {"schemas": convert(document["components"]["schemas"])}
-    return schema
-
 
 def test_the_openapi_document_describes_the_sync_routes(api, openai_client):
     document = api.get("/openapi.json", team=None).get_json()
