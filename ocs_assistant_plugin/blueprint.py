@@ -2,7 +2,12 @@
 
 Error handlers are registered on the blueprint only, never on the host's app. API requests get
 the one JSON error shape; page requests get ``ocs_assistants/error.html`` when a template of that
-name exists, or a minimal page.
+name exists, or a minimal page, with the right status, for the plugin's errors and for HTTP
+errors alike (404, 405, 413, ...).
+
+Routing errors happen before a blueprint is chosen, so the blueprint's handlers would never see
+them: catch-all rules keep unknown URLs below the prefix inside the blueprint (the API's in
+:func:`.api.no_route`, the pages' in :func:`no_page`).
 """
 from __future__ import annotations
 
@@ -11,14 +16,16 @@ import importlib.util
 import logging
 import re
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import Blueprint, current_app, jsonify, make_response, render_template, request
 from jinja2 import TemplateNotFound
 from markupsafe import escape
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import NotFound as RouteNotFound
+from werkzeug.routing import Map, Rule
 
 from . import api, csrf
-from .errors import InvalidInput, PluginError
+from .errors import HTTPError, InvalidInput, PluginError
 from .schemas import describe_unknown, flatten_messages
 
 log = logging.getLogger(__name__)
@@ -27,17 +34,30 @@ ERROR_TEMPLATE = "ocs_assistants/error.html"
 #: Modules (relative to this package) that add JSON API routes with ``api.api_route``; imported
 #: before the routes are registered, so their views are routed and in the OpenAPI document.
 API_MODULES: tuple[str, ...] = ()
+#: The endpoint (in the blueprint) of the catch-all rules for unknown page URLs.
+NO_PAGE_ENDPOINT = "no_page"
+ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
-def build_blueprint(name: str = "ocs_assistants") -> Blueprint:
+def build_blueprint(name: str = "ocs_assistants", *, catch_unknown_pages: bool = True) -> Blueprint:
     """A new blueprint with the API routes and error handlers. Page modules add their routes
-    with ``register(bp)`` before the blueprint is registered on an app."""
+    with ``register(bp)`` before the blueprint is registered on an app.
+
+    ``catch_unknown_pages``: answer unknown URLs below the prefix with the plugin's error page
+    (the extension turns it off when the blueprint is mounted at the root, where every unknown
+    URL is the host's)."""
     bp = Blueprint(name, __name__, template_folder="templates", static_folder="static",
                    static_url_path="/static")
     for module in API_MODULES:
         importlib.import_module(f"{__package__}.{module}")
     api.register(bp)
     _register_pages(bp)
+    if catch_unknown_pages:
+        # Last, so that at "/" the list page answers GET before this rule is tried.
+        bp.add_url_rule("/", endpoint=NO_PAGE_ENDPOINT, view_func=no_page, methods=ALL_METHODS,
+                        defaults={"rest": ""})
+        bp.add_url_rule("/<path:rest>", endpoint=NO_PAGE_ENDPOINT, view_func=no_page,
+                        methods=ALL_METHODS)
     bp.register_error_handler(PluginError, handle_plugin_error)
     bp.register_error_handler(ValidationError, handle_validation_error)
     bp.register_error_handler(HTTPException, handle_http_exception)
@@ -50,6 +70,18 @@ def _register_pages(bp: Blueprint) -> None:
     if importlib.util.find_spec(f"{__package__}.pages") is None:
         return  # no admin pages in this build: the JSON API alone
     importlib.import_module(f"{__package__}.pages").register(bp)
+
+
+def no_page(rest: str):
+    """Unknown page URL below the prefix: 404, or 405 with ``Allow`` when a page has that URL
+    but not for this method."""
+    blueprint = request.blueprint
+    rules = [Rule(rule.rule, endpoint=rule.endpoint, methods=list(rule.methods or ()))
+             for rule in current_app.url_map.iter_rules()
+             if rule.endpoint.startswith(f"{blueprint}.")
+             and rule.endpoint != f"{blueprint}.{NO_PAGE_ENDPOINT}"]
+    Map(rules).bind("pages").match(request.path, method=request.method)  # raises 404 / 405
+    raise RouteNotFound()
 
 
 def is_api_request() -> bool:
@@ -83,12 +115,12 @@ def _code_for(error: HTTPException) -> str:
 
 
 def handle_http_exception(error: HTTPException):
-    if not is_api_request() or error.code is None:
+    """404, 405, 413 ...: the JSON error for the API, the error page for pages (the status and
+    the ``Allow`` / ``Retry-After`` headers kept). Anything below 400 (a redirect) passes."""
+    if error.code is None or error.code < 400:
         return error
-    body = {"error": {"code": _code_for(error), "message": error.description or error.name,
-                      "fields": {}}}
-    response = jsonify(body)
-    response.status_code = error.code
+    response = make_response(error_response(
+        HTTPError(error.code, _code_for(error), error.description or error.name)))
     headers = dict(error.get_headers())
     for header in ("Allow", "Retry-After"):
         if header in headers:

@@ -123,3 +123,15 @@ class ReferenceProviderError(PluginError):
 
     status = 502
     code = "reference_provider_error"
+
+
+class HTTPError(PluginError):
+    """A plain HTTP error raised by Flask or werkzeug inside the blueprint (an unknown URL,
+    a method the URL does not take, a body over ``MAX_CONTENT_LENGTH``, ...), in the one shape:
+    ``status`` is the HTTP status and ``code`` its name (``not_found``,
+    ``method_not_allowed``, ``request_entity_too_large``)."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status = status
+        self.code = code

@@ -247,9 +247,10 @@ class AssistantPlugin:
         if app.config[CONFIG_PREFIX + "REGISTER_BLUEPRINT"]:
             from .blueprint import build_blueprint
 
-            state.blueprint = build_blueprint(app.config[CONFIG_PREFIX + "BLUEPRINT_NAME"])
-            app.register_blueprint(state.blueprint,
-                                   url_prefix=app.config[CONFIG_PREFIX + "URL_PREFIX"] or None)
+            prefix = app.config[CONFIG_PREFIX + "URL_PREFIX"]
+            state.blueprint = build_blueprint(app.config[CONFIG_PREFIX + "BLUEPRINT_NAME"],
+                                              catch_unknown_pages=bool(prefix))
+            app.register_blueprint(state.blueprint, url_prefix=prefix or None)
 
         from .cli import assistants_cli, load_command_modules
 

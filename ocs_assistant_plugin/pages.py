@@ -25,11 +25,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-import sqlalchemy as sa
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 
 from . import csrf
-from .assistants import AssistantService, Page, validate
+from .assistants import AssistantService, validate
 from .errors import (
     Conflict,
     Forbidden,
@@ -42,7 +41,7 @@ from .errors import (
 from .extension import CONFIG_PREFIX, get_state
 from .models import Assistant
 from .remote.base import BUILTIN_TOOLS, TOOLS_WITH_FILES
-from .schemas import AssistantInputSchema, FileUploadSchema
+from .schemas import SEARCH_MAX, AssistantInputSchema, FileUploadSchema
 
 NOTICES_KEY = "_ocs_assistants_notices"
 
@@ -63,7 +62,8 @@ FIELD_LABELS = {
 }
 
 ERROR_TITLES = {400: "Bad request", 401: "Sign in needed", 403: "Not allowed", 404: "Not found",
-                409: "Not possible right now", 502: "OpenAI refused the request",
+                405: "Not possible at this address", 409: "Not possible right now",
+                413: "Too large", 502: "OpenAI refused the request",
                 503: "OpenAI is unavailable"}
 
 #: The listing's tabs: label, and the service's ``archived`` / ``versions`` filters.
@@ -352,29 +352,6 @@ def _form_page(template: str, form: AssistantForm, status: int = 200, **context)
 # -- list ---------------------------------------------------------------------------------------
 
 
-def _list_page(service: AssistantService, *, search: str, view: str, page: int) -> Page:
-    """A page of the team's assistants whose name contains ``search`` (case-insensitive).
-
-    The same filters and order as :meth:`AssistantService.list`, plus the name search the page
-    offers.
-    """
-    if not search:
-        return service.list(page=page, **LIST_VIEWS[view][1])
-    service.require("view")
-    filters = LIST_VIEWS[view][1]
-    size = service.plugin.config[CONFIG_PREFIX + "PAGE_SIZE"]
-    escaped = search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    pattern = f"%{escaped}%"
-    query = sa.select(Assistant).where(
-        Assistant.team_id == service.team_id, Assistant.archived == filters["archived"],
-        sa.func.lower(Assistant.name).like(pattern, escape="\\"))
-    if not filters["versions"]:
-        query = query.where(Assistant.is_version.is_(False))
-    query = query.order_by(Assistant.id).offset((page - 1) * size).limit(size + 1)
-    rows = list(service.session.execute(query).scalars())
-    return Page(items=rows[:size], page=page, has_next=len(rows) > size)
-
-
 def _team_has_assistants(service: AssistantService) -> bool:
     return bool(service.list(page=1, page_size=1, archived=False, versions=False).items
                 or service.list(page=1, page_size=1, archived=True, versions=True).items)
@@ -382,7 +359,7 @@ def _team_has_assistants(service: AssistantService) -> bool:
 
 def assistant_list():
     service = _service()
-    search = request.args.get("q", "").strip()[:256]
+    search = request.args.get("q", "").strip()[:SEARCH_MAX]
     view = request.args.get("view", "working")
     if view not in LIST_VIEWS:
         view = "working"
@@ -390,7 +367,7 @@ def assistant_list():
         page_number = max(1, int(request.args.get("page", "1")))
     except ValueError:
         page_number = 1
-    page = _list_page(service, search=search, view=view, page=page_number)
+    page = service.list(page=page_number, search=search, **LIST_VIEWS[view][1])
     empty_team = not page.items and page_number == 1 and not search and not _team_has_assistants(
         service)
     return render_page("ocs_assistants/list.html", page=page, search=search, view=view,

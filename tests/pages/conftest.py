@@ -13,8 +13,8 @@ from plugin_host import ApiClient
 
 
 @pytest.fixture
-def database_url(tmp_path):
-    return f"sqlite:///{tmp_path / 'pages.sqlite'}"
+def database_url(sqlite_url):
+    return sqlite_url
 
 
 @pytest.fixture

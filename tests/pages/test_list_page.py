@@ -8,16 +8,13 @@ import pytest
 from ocs_assistant_plugin.models import Assistant
 from page_html import badges, text_of
 from pages_client import PagesClient
+from plugin_host import DATABASES
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
-def database_url(request, tmp_path):
-    """Both databases: the name search is a query of the page's own (LIKE, escaping)."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'pages.sqlite'}"
-    server = request.getfixturevalue("postgres_server")
-    server.empty_database()
-    return server.url
+@pytest.fixture(params=DATABASES)
+def database_url(request):
+    """Both databases (unlike the other pages): the name search is a LIKE query with escaping."""
+    return request.getfixturevalue(f"{request.param}_url")
 
 
 def _add(app, team_id: int = 1, **fields) -> int:
