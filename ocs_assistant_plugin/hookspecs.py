@@ -159,16 +159,26 @@ def ocs_assistant_edit_opened(assistant_id, team_id):
 def ocs_release(assistant_ids, team_id, release_label):
     """The host released a chatbot version that references these assistants: make versions.
 
-    The host fires this event; the plugin implements it (DESIGN 1.2): each working assistant gets
-    a frozen version and a new assistant in OpenAI (or an unchanged latest version is reused when
-    ``OCS_ASSISTANTS_REUSE_UNCHANGED_VERSIONS`` is on). All or nothing: a failure leaves no local
-    version and nothing orphaned in OpenAI, and raises.
+    The host fires this event; the plugin implements it (DESIGN 1.2, without asking
+    ``ocs_authorize``): each working assistant gets a frozen version with its own copy in OpenAI
+    (a new assistant and vector store, the same files), or its latest unarchived version is
+    reused when nothing changed since and ``OCS_ASSISTANTS_REUSE_UNCHANGED_VERSIONS`` is on
+    (the default). The plugin commits the host's ``db.session``, then fires
+    :func:`ocs_assistant_released` for each new version.
+
+    All or nothing: a malformed argument raises ``InvalidInput``, an unknown id or another team's
+    assistant ``NotFound``, a version or an archived assistant ``Conflict``, and a failed clone
+    its remote error naming the assistant; then no version is saved, and whatever this release
+    made in OpenAI is deleted again (a deletion that fails too is finished later by the
+    remote-operations outbox).
 
     Stops at the first non-``None`` result (firstresult).
 
-    :param list[int] assistant_ids: working assistants referenced by the released chatbot.
+    :param list[int] assistant_ids: working assistants referenced by the released chatbot (an
+        id given twice is released once).
     :param int team_id: the team that owns them.
-    :param str release_label: the host's name for the release, e.g. ``"v3"``.
+    :param str release_label: the host's name for the release, e.g. ``"v3"`` (at most 256
+        characters; ``None`` or ``""`` for none), kept on each new version.
     :return: ``{working_id: version_id}`` for every id in ``assistant_ids``; the released chatbot
         version should reference the version ids.
 
@@ -181,10 +191,16 @@ def ocs_release(assistant_ids, team_id, release_label):
 
 @hookspec
 def ocs_reference_archived(reference):
-    """The host archived a released object on its own: release its assistant version if unused.
+    """The host archived a released object on its own: archive its assistant version if unused.
 
     The host fires this event; the plugin implements it (DESIGN 1.3): the assistant version the
-    object referenced is archived when no live reference still uses it.
+    object referenced is archived when no live reference still uses it (released references
+    to it with no live user are archived with it through their provider), its remote deletions are
+    recorded in the outbox, and :func:`ocs_assistant_archived` is fired. Nothing happens when
+    the reference points at a working assistant (archiving that stays the admin's decision), at
+    an unknown or already archived assistant, or when the version is still referenced. Fire it
+    after the host's own commit: the plugin commits the ``db.session``. Anything other than a
+    ``Reference`` raises ``InvalidInput``.
 
     :param reference: the :class:`~ocs_assistant_plugin.references.Reference` of the archived
         object (its ``assistant_id`` is the version it used).
@@ -205,8 +221,12 @@ def ocs_reference_archived(reference):
 def ocs_assistant_pushed(assistant):
     """An assistant was created or updated in OpenAI and the local copy saved.
 
-    Called after the database commit, once per successful push (create, edit, file upload or
-    removal, import does not push). Exceptions from implementations propagate to the caller.
+    Called after the database commit, once per change that reached OpenAI: create, edit, file
+    upload or removal, and the sync fixes that change OpenAI (push, restore of a version, the
+    per-file upload, removing a file that was attached there, detaching an OpenAI-only file).
+    Not called for an import, a pull or keeping an OpenAI-only file (nothing changes in
+    OpenAI), nor for a release (see :func:`ocs_assistant_released`). Exceptions from
+    implementations propagate to the caller; the change stays saved.
 
     :param assistant: the :class:`~ocs_assistant_plugin.models.Assistant` as saved.
     :return: nothing.
@@ -221,7 +241,10 @@ def ocs_assistant_pushed(assistant):
 
 @hookspec
 def ocs_assistant_released(assistant, version):
-    """A version of an assistant was made (or reused) for a release.
+    """A new version of an assistant was made for a release.
+
+    Called after the release's commit, once per new version, in the order of the released ids;
+    not called for an unchanged version that the release reused.
 
     :param assistant: the working :class:`~ocs_assistant_plugin.models.Assistant`.
     :param version: the version (an ``Assistant`` with ``is_version`` true).
@@ -239,8 +262,10 @@ def ocs_assistant_released(assistant, version):
 def ocs_assistant_archived(assistant):
     """An assistant (working copy or version) was archived locally.
 
-    Called after the commit; its remote deletions may still be pending in the remote-operations
-    outbox.
+    Called after the commit, once per archived assistant: archiving a working assistant calls it
+    for the working assistant, then for each of its versions; :func:`ocs_reference_archived`
+    calls it for the version it archives. Its remote deletions may still be pending in the
+    remote-operations outbox.
 
     :param assistant: the archived :class:`~ocs_assistant_plugin.models.Assistant`.
     :return: nothing.
