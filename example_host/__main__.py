@@ -39,6 +39,7 @@ def _interrupt(signum, frame):
 
 
 def main() -> int:
+    from ocs_assistant_plugin import operations
     from ocs_assistant_plugin.testing import OpenAIStandIn
 
     from .app import create_app
@@ -51,6 +52,7 @@ def main() -> int:
     config: dict = {}
     notes: list[str] = []
     standin = None
+    app = None
     reset_database = False
 
     if os.environ.get("OPENAI_API_KEY"):
@@ -87,6 +89,11 @@ def main() -> int:
                 print(f"Could not create the demo data: {error}", file=sys.stderr)
                 return 1
             login = f"{result.username} / {result.password}"
+        with app.app_context():
+            # Deletions in OpenAI that the last run recorded but did not finish (it was killed).
+            resumed = operations.resume(app.extensions["ocs_assistants"])
+        if resumed:
+            notes.append(f"Outbox    {resumed} remote operation(s) left by the last run, resumed")
 
         server = make_server(host, port, app, threaded=True)
         # ``kill`` (SIGTERM) stops as cleanly as Ctrl-C: serve_forever returns on both.
@@ -97,6 +104,8 @@ def main() -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        if app is not None:
+            operations.stop_worker(app.extensions["ocs_assistants"])  # lets a batch finish
         if standin is not None:
             standin.stop()
     print("Stopped.", flush=True)

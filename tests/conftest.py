@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from plugin_host import DATABASES
 from postgres_server import PostgresServer
 
 
@@ -20,15 +21,28 @@ def postgres_server():
         server.stop()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
-def database_url(request, tmp_path):
-    """A SQLAlchemy URL for an empty database; parametrized so each test runs on both."""
-    if request.param == "sqlite":
-        # A file, not ``sqlite://``: background threads must see the same database.
-        return f"sqlite:///{tmp_path / 'test.sqlite'}"
-    server = request.getfixturevalue("postgres_server")
-    server.empty_database()
-    return server.url
+@pytest.fixture
+def sqlite_url(tmp_path):
+    """The URL of an empty SQLite database (a file, not ``sqlite://``: background threads must
+    see the same database)."""
+    return f"sqlite:///{tmp_path / 'test.sqlite'}"
+
+
+@pytest.fixture
+def postgresql_url(postgres_server):
+    """The URL of the session's PostgreSQL database, emptied for this test."""
+    postgres_server.empty_database()
+    return postgres_server.url
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request):
+    """A SQLAlchemy URL for an empty database; parametrized so each test runs on both.
+
+    A test that applies to one database only asks for that one, so nothing is skipped:
+    ``@pytest.mark.parametrize("database_url", [POSTGRESQL_ONLY], indirect=True)`` (the
+    parameters are in ``plugin_host``)."""
+    return request.getfixturevalue(f"{request.param}_url")
 
 
 # -- the test host: a Flask app with the plugin, on both databases, talking to the stand-in ------

@@ -29,9 +29,9 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture
-def database_url(tmp_path):
+def database_url(sqlite_url):
     """SQLite only: the pages are the same on PostgreSQL, tested there without a browser."""
-    return f"sqlite:///{tmp_path / 'browser.sqlite'}"
+    return sqlite_url
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from ocs_assistant_plugin import operations
 from ocs_assistant_plugin.models import RemoteOperation, utcnow
 from outbox_helpers import CONFIG, deletes, targets_of
+from plugin_host import POSTGRESQL_ONLY
 
 LEASE = dt.timedelta(seconds=300)
 
@@ -65,6 +66,18 @@ def test_a_late_result_of_a_retaken_operation_is_not_recorded(app, plugin, recor
         "running", 2, "The worker stopped before OpenAI answered (attempt interrupted).")
 
 
+def test_run_now_leaves_an_operation_a_worker_claimed_to_that_worker(app, plugin, recorded, ops,
+                                                                   openai_standin):
+    with app.app_context():
+        (claimed,) = operations.claim_due(plugin, limit=1)  # a worker is carrying it out
+        others = [o["id"] for o in ops() if o["id"] != claimed.id][:2]
+        tried = operations.run_now(plugin, [claimed.id, *others])
+        assert sorted((o.id, o.status) for o in tried) == [(i, "done") for i in sorted(others)]
+    assert deletes(openai_standin, claimed.target) == []  # no second DELETE: the worker's job
+    (row,) = [o for o in ops() if o["id"] == claimed.id]
+    assert (row["status"], row["attempts"]) == ("running", 1)
+
+
 def test_two_workers_at_once_delete_each_target_once(app, plugin, recorded, ops, openai_standin):
     openai_standin.latency = 0.05
     start = threading.Barrier(2)
@@ -92,11 +105,8 @@ def test_two_workers_at_once_delete_each_target_once(app, plugin, recorded, ops,
         assert deletes(openai_standin, target) == [200]
 
 
-@pytest.mark.postgresql
-def test_postgresql_workers_skip_rows_another_worker_holds(app, plugin, recorded, ops,
-                                                           database_url):
-    if not database_url.startswith("postgresql"):
-        pytest.skip("FOR UPDATE SKIP LOCKED is PostgreSQL's")
+@pytest.mark.parametrize("database_url", [POSTGRESQL_ONLY], indirect=True)  # SKIP LOCKED
+def test_postgresql_workers_skip_rows_another_worker_holds(app, plugin, recorded, ops):
     with app.app_context():
         engine = plugin.db.engine
         with engine.connect() as other:  # another worker, in the middle of its claim

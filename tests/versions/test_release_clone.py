@@ -4,17 +4,18 @@ from __future__ import annotations
 import pytest
 
 from ocs_assistant_plugin import hookimpl
-from plugin_host import remote_assistant, store_file_ids
+from plugin_host import SQLITE_ONLY, remote_assistant, store_file_ids
 from version_helpers import CONFIG
 
 
-@pytest.mark.parametrize("file_count", [0, 5, 600, 2500])
+# The request count does not depend on the database: 2500 files (uploading them is most of the
+# time) run on SQLite only.
+@pytest.mark.parametrize("file_count, database_url", [
+    *((count, SQLITE_ONLY) for count in (0, 5, 600, 2500)),
+    *(pytest.param(count, "postgresql", marks=pytest.mark.postgresql) for count in (0, 5, 600)),
+], indirect=["database_url"])
 def test_release_clones_in_one_request_whatever_the_number_of_files(
-        file_count, database_url, api, release, imported_assistant, openai_client,
-        openai_standin):
-    if file_count > 1000 and database_url.startswith("postgresql"):
-        pytest.skip("the request count does not depend on the database: 2500 files (uploading "
-                    "them is most of the time) run on SQLite only")
+        file_count, api, release, imported_assistant, openai_client, openai_standin):
     working = imported_assistant(file_count, temperature=0.4, top_p=0.9,
                                  response_format={"type": "json_object"})
     openai_standin.reset_counts()
