@@ -22,7 +22,7 @@ assistants_cli = AppGroup("assistants", help="Manage OpenAI assistants (ocs-assi
 
 #: Modules (relative to this package) that add commands with ``@assistants_cli.command(...)``;
 #: :func:`load_command_modules` imports them before the group is added to an app.
-COMMAND_MODULES: tuple[str, ...] = ("migration_cli", "operations_cli", "sync_cli")
+COMMAND_MODULES: tuple[str, ...] = ("db_cli", "migration_cli", "operations_cli", "sync_cli")
 
 
 def load_command_modules() -> None:

@@ -45,8 +45,9 @@ class HostHooks:
 
 
 def create_host_app(database_url: str, client=None, *, register_hooks: bool = True,
-                    **config) -> Flask:
-    """A host app on ``database_url`` with the plugin set up and its tables created."""
+                    create_tables: bool = True, **config) -> Flask:
+    """A host app on ``database_url`` with the plugin set up and its tables created
+    (``create_tables=False``: left to the test, e.g. through the plugin's migrations)."""
     app = Flask("test_host")
     app.config.update(
         TESTING=True,
@@ -61,8 +62,9 @@ def create_host_app(database_url: str, client=None, *, register_hooks: bool = Tr
     AssistantPlugin(app, db)
     if register_hooks:
         app.extensions["ocs_assistants"].register(HostHooks(client), name="test_host")
-    with app.app_context():
-        db.create_all()
+    if create_tables:
+        with app.app_context():
+            db.create_all()
     return app
 
 
