@@ -65,10 +65,13 @@ class RemoteError(PluginError):
     code = "remote_error"
 
     def __init__(self, message: str, fields=None, *, remote_status: int | None = None,
-                 param: str | None = None):
+                 param: str | None = None, outcome_unknown: bool = False):
         super().__init__(message, fields)
         self.remote_status = remote_status
         self.param = param
+        # True when no answer arrived (connection reset, timeout): OpenAI may or may not have
+        # done what was asked, so a create must be looked for before it can be called undone.
+        self.outcome_unknown = outcome_unknown
 
 
 class RemoteUnavailable(RemoteError):

@@ -42,7 +42,12 @@ Operation kinds (``target`` is the OpenAI id; ``payload["backend"]`` picks the g
 
 - ``delete_assistant``: the remote assistant object;
 - ``delete_vector_store``: a vector store (its files stay);
-- ``delete_file``: a File (which also leaves every store).
+- ``delete_file``: a File (which also leaves every store);
+- ``sweep_release_clone``: a release's clone whose answer was lost (connection reset, timeout),
+  so OpenAI may or may not have made it: ``target`` is the random token the clone carried in its
+  metadata (``ocs_release``) and ``payload["since"]`` the Unix time to look back to; the
+  assistants (or, on the ``responses`` backend, the stores) carrying the token are deleted with
+  their stores. Finding nothing is done too.
 """
 from __future__ import annotations
 
@@ -52,7 +57,7 @@ import importlib.util
 import logging
 import numbers
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
@@ -68,7 +73,8 @@ PENDING, RUNNING, DONE, FAILED = OPERATION_STATUSES
 DELETE_ASSISTANT = "delete_assistant"
 DELETE_VECTOR_STORE = "delete_vector_store"
 DELETE_FILE = "delete_file"
-KINDS = (DELETE_ASSISTANT, DELETE_VECTOR_STORE, DELETE_FILE)
+SWEEP_RELEASE_CLONE = "sweep_release_clone"
+KINDS = (DELETE_ASSISTANT, DELETE_VECTOR_STORE, DELETE_FILE, SWEEP_RELEASE_CLONE)
 
 FIRST_RETRY = dt.timedelta(seconds=30)
 MAX_RETRY = dt.timedelta(hours=1)
@@ -251,6 +257,7 @@ class Claim:
     team_id: int | None
     backend: str
     attempts: int  # including this one: the result is recorded only if the row still says so
+    payload: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -336,7 +343,8 @@ def claim_due(plugin, *, now: dt.datetime | None = None, limit: int | None = Non
         return []
     by_id = {row.id: row for row in rows}
     return [Claim(id=row.id, kind=row.kind, target=row.target, team_id=row.team_id,
-                  backend=(row.payload or {}).get("backend", "assistants"), attempts=row.attempts)
+                  backend=(row.payload or {}).get("backend", "assistants"), attempts=row.attempts,
+                  payload=dict(row.payload or {}))
             for row in (by_id[i] for i in taken if i in by_id)]
 
 
@@ -406,13 +414,15 @@ def carry_out(plugin, claims: list[Claim], settings: Settings | None = None) -> 
 
 
 def _perform(gateway, claim: Claim) -> None:
-    """One deletion; the gateway treats OpenAI's 404 as done."""
+    """One deletion (or sweep); the gateway treats OpenAI's 404 as done."""
     if claim.kind == DELETE_ASSISTANT:
         gateway.delete(claim.target)
     elif claim.kind == DELETE_VECTOR_STORE:
         gateway.storage.delete_vector_store(claim.target)
     elif claim.kind == DELETE_FILE:
         gateway.storage.delete_file(claim.target)
+    elif claim.kind == SWEEP_RELEASE_CLONE:
+        gateway.sweep_clone(claim.target, float(claim.payload.get("since", 0)))
     else:
         raise InvalidInput(f"Unknown remote operation kind {claim.kind!r}.",
                            {"kind": [f"Must be one of {', '.join(KINDS)}."]})

@@ -318,8 +318,10 @@ class RemoteOperationSchema(Schema):
     id = fields.Int(dump_only=True)
     team_id = fields.Int(dump_only=True, allow_none=True)
     kind = fields.Str(dump_only=True, metadata={"enum": list(OPERATION_KINDS),
-                                                "description": "What it deletes in OpenAI."})
-    target = fields.Str(dump_only=True, metadata=_described("The OpenAI id."))
+                                                "description": "What it deletes in OpenAI "
+                                                               "(a sweep: what carries the token)."})
+    target = fields.Str(dump_only=True, metadata=_described(
+        "The OpenAI id (for sweep_release_clone: the token the clone carried)."))
     status = fields.Str(dump_only=True, metadata={"enum": list(OPERATION_STATUSES)})
     attempts = fields.Int(dump_only=True)
     last_error = fields.Str(dump_only=True, allow_none=True)

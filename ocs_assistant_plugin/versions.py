@@ -26,6 +26,12 @@ release created in OpenAI is deleted again (a deletion that fails too is recorde
 remote-operations outbox and finished later by :mod:`.operations`), and the error names the
 assistant that failed; remote errors keep their status (502, 503).
 
+A clone whose answer never came (connection reset, timeout) may still have been made: OpenAI
+does not say. Each clone attempt therefore carries a random token in its metadata
+(``ocs_release``), and such a failure records a ``sweep_release_clone`` operation that deletes
+whatever carries the token (looking back to the attempt's start minus :data:`SWEEP_MARGIN`).
+The normal path stays one request per clone.
+
 Transactions: like every plugin service, a release commits (or rolls back) the host's
 ``db.session``. The new versions stand for objects that now exist in OpenAI, so they must be
 saved whatever the host does next; a host that needs its own row locks should take them after
@@ -35,6 +41,8 @@ from __future__ import annotations
 
 import copy
 import logging
+import secrets
+import time
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -54,6 +62,8 @@ NAME_MAX = 256
 LABEL_MAX = 256
 #: How often a release is planned again after losing a numbering race (SQLite only).
 PLAN_ATTEMPTS = 5
+#: Seconds a sweep looks back before a lost clone's attempt began (clock skew with OpenAI).
+SWEEP_MARGIN = 300
 
 
 @dataclass(frozen=True)
@@ -131,14 +141,15 @@ def release_versions(plugin, assistant_ids, team_id, release_label=None) -> list
     plan = _plan_with_retries(session, ids, team_id, label, plugin.config[REUSE_CONFIG])
 
     cloned: list[tuple[object, object]] = []  # (gateway, PushResult) to delete on failure
+    lost: list[tuple[object, str, float]] = []  # (gateway, tag, since): clones to sweep for
     try:
         for item in plan:
             if item.created:
-                cloned.append(_clone(plugin, item))
+                cloned.append(_clone(plugin, item, lost))
         session.commit()
     except Exception:  # whatever failed: nothing of this release may stay, locally or remotely
         session.rollback()
-        _delete_clones(plugin, team_id, cloned)
+        _delete_clones(plugin, team_id, cloned, lost)
         raise
     for item in plan:
         if item.created:
@@ -242,14 +253,26 @@ def frozen_copy(working: Assistant, number: int, label: str | None) -> Assistant
     return version
 
 
-def _clone(plugin, item: Released):
+def _clone(plugin, item: Released, lost: list):
     """Clone one new version in OpenAI (one request on the ``assistants`` backend) and record
-    where it lives. Returns ``(gateway, PushResult)`` so a later failure can delete it."""
+    where it lives. Returns ``(gateway, PushResult)`` so a later failure can delete it; a clone
+    whose outcome is unknown is added to ``lost`` as ``(gateway, tag, since)`` to be swept."""
     version = item.version
     try:
         gateway = plugin.gateway(version.backend, version.team_id)
-        result = gateway.clone(spec_for(version, vector_store_id=None), store_name=version.name)
     except PluginError as exc:
+        raise _failed_at(item.working, exc) from exc
+    tag = secrets.token_hex(16)  # this attempt's mark on what it makes in OpenAI
+    started = time.time()
+    try:
+        result = gateway.clone(spec_for(version, vector_store_id=None), store_name=version.name,
+                               tag=tag)
+    except PluginError as exc:
+        if getattr(exc, "outcome_unknown", False):
+            lost.append((gateway, tag, started - SWEEP_MARGIN))
+            raise _failed_at(item.working, exc,
+                             "OpenAI may have made the copy before the answer was lost; it "
+                             "will be looked for and deleted.") from exc
         raise _failed_at(item.working, exc) from exc
     version.openai_id = result.openai_id
     version.vector_store_id = result.vector_store_id
@@ -257,10 +280,10 @@ def _clone(plugin, item: Released):
     return gateway, result
 
 
-def _failed_at(working: Assistant, exc: PluginError) -> PluginError:
+def _failed_at(working: Assistant, exc: PluginError, note: str | None = None) -> PluginError:
     """The same error (same class, so the same HTTP status) saying which assistant failed."""
     message = (f"Release failed at assistant {working.id} ({working.name!r}): {exc.message} "
-               "Nothing was released.")
+               + (f"{note} " if note else "") + "Nothing was released.")
     named = copy.copy(exc)
     named.args = (message,)
     named.message = message
@@ -268,36 +291,39 @@ def _failed_at(working: Assistant, exc: PluginError) -> PluginError:
     return named
 
 
-def _delete_clones(plugin, team_id: int, cloned) -> None:
-    """Delete what a failed release made in OpenAI; what cannot be deleted now goes to the
-    outbox (and is committed on its own: the release itself was rolled back)."""
-    pending = []
+def _delete_clones(plugin, team_id: int, cloned, lost=()) -> None:
+    """Delete what a failed release made in OpenAI; what cannot be deleted now, and every
+    clone whose outcome is unknown (``lost``: a sweep by its tag), goes to the outbox (and is
+    committed on its own: the release itself was rolled back)."""
+    pending = [(operations.SWEEP_RELEASE_CLONE, tag, gateway.backend, None, {"since": since})
+               for gateway, tag, since in lost]
     for gateway, result in cloned:
         if result.openai_id:
             try:
                 gateway.delete(result.openai_id)
             except RemoteError as exc:
                 pending.append((operations.DELETE_ASSISTANT, result.openai_id, gateway.backend,
-                                exc.message))
+                                exc.message, {}))
         if result.created_vector_store and result.vector_store_id:
             try:
                 gateway.storage.delete_vector_store(result.vector_store_id)
             except RemoteError as exc:
                 pending.append((operations.DELETE_VECTOR_STORE, result.vector_store_id,
-                                gateway.backend, exc.message))
+                                gateway.backend, exc.message, {}))
     if not pending:
         return
-    for kind, target, backend, error in pending:
-        log.warning("could not delete %s after a failed release, recorded for later: %s",
-                    target, error)
+    for kind, target, backend, error, extra in pending:
+        log.warning("%s %s after a failed release, recorded for later: %s", kind, target,
+                    error or "the clone's outcome is unknown")
         operations.enqueue(plugin, kind, target, team_id=team_id, last_error=error,
-                           payload={"backend": backend, "reason": "failed release"})
+                           payload={"backend": backend, "reason": "failed release", **extra})
     try:
         plugin.db.session.commit()
     except Exception:  # the release's own error is the one to raise; keep the ids in the log
         plugin.db.session.rollback()
         log.error("could not record the clean-up of a failed release; delete these in OpenAI "
-                  "by hand: %s", ", ".join(target for _, target, _, _ in pending))
+                  "by hand: %s", ", ".join(f"{kind} {target}"
+                                           for kind, target, _, _, _ in pending))
         return
     operations.dispatch(plugin)
 

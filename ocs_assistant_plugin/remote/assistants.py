@@ -22,7 +22,8 @@ from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote
 
 from ..errors import RemoteError, RemoteNotFound
-from .base import BUILTIN_TOOLS, AssistantSpec, Gateway, PushResult, RemoteAssistant
+from .base import (BUILTIN_TOOLS, RELEASE_TAG_KEY, AssistantSpec, Gateway, PushResult,
+                   RemoteAssistant)
 from .normalize import normalize_spec
 from .storage import RemoteStorage, files_by_tool
 from .translate import named, translated_errors
@@ -210,11 +211,16 @@ class AssistantsGateway(Gateway):
         except RemoteNotFound:
             pass  # already gone: what we wanted
 
-    def clone(self, spec: AssistantSpec, store_name: str | None = None) -> PushResult:
+    def clone(self, spec: AssistantSpec, store_name: str | None = None, *,
+              tag: str | None = None) -> PushResult:
         """A new assistant and, when file_search is used, a new store with the same file ids,
         in ONE request (the ``vector_stores`` helper of ``POST /assistants``); nothing is
-        uploaded. The helper cannot name the store, so ``store_name`` goes into its metadata."""
+        uploaded. The helper cannot name the store, so ``store_name`` goes into its metadata;
+        ``tag`` goes into the metadata of both (see :meth:`sweep_clone`)."""
         body = assistant_body(spec, for_update=False)
+        tagged = {RELEASE_TAG_KEY: tag} if tag else {}
+        if tagged:
+            body["metadata"] = dict(tagged)
         resources: dict = {}
         if spec.code_interpreter_file_ids:
             resources["code_interpreter"] = {
@@ -222,8 +228,10 @@ class AssistantsGateway(Gateway):
         wants_store = spec.uses_vector_store
         if wants_store:
             store: dict = {"file_ids": list(dict.fromkeys(spec.file_search_file_ids))}
-            if store_name:
-                store["metadata"] = {"name": store_name[:512]}
+            metadata = {"name": store_name[:512]} if store_name else {}
+            metadata.update(tagged)
+            if metadata:
+                store["metadata"] = metadata
             resources["file_search"] = {"vector_stores": [store]}
         if resources:
             body["tool_resources"] = resources
@@ -243,3 +251,46 @@ class AssistantsGateway(Gateway):
             store_id = created[0]
         return PushResult(openai_id=assistant["id"], vector_store_id=store_id,
                           created_vector_store=store_id is not None)
+
+    def sweep_clone(self, tag: str, since: float) -> list[str]:
+        """Find the assistants a clone tagged ``tag`` made and delete each with its store.
+
+        Lists ``GET /assistants?order=desc`` 100 at a time, newest first, and stops at the first
+        one created before ``since``. A store is deleted only if its own metadata carries the
+        tag (the helper made it with the assistant), and before the assistant, so a sweep cut
+        off half-way finds the assistant again next time."""
+        found = []
+        after = None
+        with translated_errors("looking for the assistant copies of a failed release"):
+            while True:
+                params: dict = {"limit": 100, "order": "desc"}
+                if after:
+                    params["after"] = after
+                page = self.client.get("/assistants", cast_to=object,
+                                       options={**_OPTIONS, "params": params})
+                data = page.get("data") or []
+                older = False
+                for assistant in data:
+                    if (assistant.get("created_at") or 0) < since:
+                        older = True
+                        break
+                    if (assistant.get("metadata") or {}).get(RELEASE_TAG_KEY) == tag:
+                        found.append(assistant)
+                if older or not data or not page.get("has_more"):
+                    break
+                after = data[-1]["id"]
+        deleted = []
+        for assistant in found:
+            for store_id in _store_ids(assistant):
+                if (self.storage.vector_store_metadata(store_id) or {}).get(
+                        RELEASE_TAG_KEY) == tag:
+                    self.storage.delete_vector_store(store_id)
+                    deleted.append(store_id)
+            self.delete(assistant["id"])
+            deleted.append(assistant["id"])
+        return deleted
+
+
+def _store_ids(assistant: dict) -> list[str]:
+    resources = assistant.get("tool_resources") or {}
+    return list((resources.get("file_search") or {}).get("vector_store_ids") or [])

@@ -68,6 +68,11 @@ class RemoteAssistant:
     files: dict[str, tuple[RemoteFile, ...]] = field(default_factory=dict)  # tool -> files
 
 
+#: The metadata key that carries a clone's :meth:`Gateway.clone` ``tag`` (OpenAI allows 16
+#: keys of up to 64 characters, values up to 512).
+RELEASE_TAG_KEY = "ocs_release"
+
+
 class Gateway(abc.ABC):
     """One backend's way of keeping an assistant in OpenAI. Raises only ``errors.Remote*``."""
 
@@ -93,9 +98,19 @@ class Gateway(abc.ABC):
         """Delete the remote assistant object; a 404 counts as done."""
 
     @abc.abstractmethod
-    def clone(self, spec: AssistantSpec, store_name: str | None = None) -> PushResult:
+    def clone(self, spec: AssistantSpec, store_name: str | None = None, *,
+              tag: str | None = None) -> PushResult:
         """Create a new remote copy of ``spec`` for a release: a new assistant (where the backend
-        has one) and a new vector store holding the same file ids. Nothing is uploaded again."""
+        has one) and a new vector store holding the same file ids. Nothing is uploaded again.
+
+        ``tag`` (one random token per attempt) goes into the metadata of everything the clone
+        creates, under :data:`RELEASE_TAG_KEY`, so a clone whose answer was lost can still be
+        found by :meth:`sweep_clone`."""
+
+    @abc.abstractmethod
+    def sweep_clone(self, tag: str, since: float) -> list[str]:
+        """Delete what a clone tagged ``tag`` made (created at ``since``, Unix seconds, or
+        later); returns the ids deleted. Nothing found is a success: the clone never landed."""
 
     @abc.abstractmethod
     def fetch_state(self, spec: AssistantSpec, openai_id: str | None) -> RemoteAssistant:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 
 from ..errors import ConfigurationError, Conflict, InvalidInput
-from .base import AssistantSpec, Gateway, PushResult, RemoteAssistant
+from .base import RELEASE_TAG_KEY, AssistantSpec, Gateway, PushResult, RemoteAssistant
 from .normalize import EMPTY_PARAMETERS, normalize_spec
 from .storage import RemoteStorage, files_by_tool
 
@@ -139,10 +139,17 @@ class ResponsesGateway(Gateway):
     def delete(self, openai_id: str | None) -> None:
         """Nothing to delete: the store and files are deleted through ``storage``."""
 
-    def clone(self, spec: AssistantSpec, store_name: str | None = None) -> PushResult:
-        """A new store holding the same file ids (one request up to 500 files); no uploads."""
+    def clone(self, spec: AssistantSpec, store_name: str | None = None, *,
+              tag: str | None = None) -> PushResult:
+        """A new store holding the same file ids (one request up to 500 files); no uploads.
+        ``tag`` goes into the store's metadata."""
         if not spec.uses_vector_store:
             return PushResult(openai_id=None, vector_store_id=None)
-        store_id = self.storage.create_vector_store(store_name or spec.name,
-                                                    spec.file_search_file_ids)
+        store_id = self.storage.create_vector_store(
+            store_name or spec.name, spec.file_search_file_ids,
+            metadata={RELEASE_TAG_KEY: tag} if tag else None)
         return PushResult(openai_id=None, vector_store_id=store_id, created_vector_store=True)
+
+    def sweep_clone(self, tag: str, since: float) -> list[str]:
+        """Delete the stores a clone tagged ``tag`` created (there is no assistant object)."""
+        return self.storage.sweep_tagged_vector_stores(RELEASE_TAG_KEY, tag, since)

@@ -123,7 +123,8 @@ class RemoteStorage:
 
     # --- vector stores ---------------------------------------------------------------------
 
-    def create_vector_store(self, name: str | None, file_ids: Iterable[str] = ()) -> str:
+    def create_vector_store(self, name: str | None, file_ids: Iterable[str] = (), *,
+                            metadata: dict[str, str] | None = None) -> str:
         """Create a store holding ``file_ids``; returns its id.
 
         Up to 500 ids travel with the create request, the rest in batches of up to 2000. If a
@@ -133,6 +134,8 @@ class RemoteStorage:
         params: dict = {"file_ids": inline} if inline else {}
         if name:
             params["name"] = name
+        if metadata:
+            params["metadata"] = metadata
         with translated_errors(f"creating {named('vector store', name)}"):
             store = self.client.vector_stores.create(**params)
         try:
@@ -188,6 +191,29 @@ class RemoteStorage:
         run_concurrently(lambda file_id: self._detach(vector_store_id, file_id), to_detach,
                          self.concurrency)
         return StoreFilesChange(attached=tuple(to_attach), detached=tuple(to_detach))
+
+    def vector_store_metadata(self, vector_store_id: str) -> dict | None:
+        """The store's metadata (``{}`` if it has none), or None when OpenAI has no such store."""
+        try:
+            with translated_errors(f"reading the vector store {vector_store_id}"):
+                return dict(self.client.vector_stores.retrieve(vector_store_id).metadata or {})
+        except RemoteNotFound:
+            return None
+
+    def sweep_tagged_vector_stores(self, key: str, tag: str, since: float) -> list[str]:
+        """Delete the stores whose metadata ``key`` is ``tag``, looking only at those created at
+        ``since`` (Unix seconds) or later: newest first, 100 a page, stopping at the first older
+        one. Returns the ids deleted."""
+        found = []
+        with translated_errors("looking for the vector stores of a failed release"):
+            for store in self.client.vector_stores.list(limit=100, order="desc"):
+                if store.created_at < since:
+                    break
+                if (store.metadata or {}).get(key) == tag:
+                    found.append(store.id)
+        for store_id in found:
+            self.delete_vector_store(store_id)
+        return found
 
     def delete_vector_store(self, vector_store_id: str) -> None:
         """Delete a store (its Files stay); 404 counts as done."""

@@ -90,7 +90,8 @@ def translate(exc: openai.OpenAIError, action: str) -> RemoteError:
     if isinstance(exc, openai.APIConnectionError):
         return RemoteUnavailable(
             f"OpenAI could not be reached while {action}: {_connection_cause(exc)}{_where(exc)}. "
-            "Check the network and the OpenAI base URL, then try again.")
+            "Check the network and the OpenAI base URL, then try again.",
+            outcome_unknown=True)
     if isinstance(exc, openai.APIStatusError):
         status = exc.status_code
         said = _sentence(_openai_message(exc))

@@ -5,6 +5,10 @@ A :class:`Fault` watches the requests that match its ``method`` and ``path_prefi
 Each fault counts every matching request, whether or not another fault failed it; when several
 would fail the same request, the one armed first does, and the others keep their turn for the
 next matching request.
+
+A ``reset`` or ``timeout`` fault with ``after_processing`` lets the request do its work first (an
+assistant is created, a store deleted...) and only then drops the connection: the client never
+learns the outcome of something that did happen, as when a reply is lost on the way back.
 """
 from __future__ import annotations
 
@@ -25,6 +29,7 @@ class Fault:
     retry_after: float | None = None
     message: str | None = None
     hold: float = 10.0  # seconds a "timeout" holds the request (released early by stop/reset)
+    after_processing: bool = False  # reset/timeout only: carry the request out, then drop it
     seen: int = 0  # matching requests so far
     fired: int = 0  # requests this fault failed
 
@@ -34,6 +39,8 @@ class Fault:
                              f"{', '.join(KINDS)}")
         if self.kind == "status" and not 400 <= self.status <= 599:
             raise ValueError(f"a status fault needs a 4xx or 5xx status, not {self.status}")
+        if self.after_processing and self.kind == "status":
+            raise ValueError("after_processing applies to 'reset' and 'timeout' faults only")
         if self.times is not None and self.times < 0 or self.after < 0:
             raise ValueError("times and after must not be negative")
         if self.method:

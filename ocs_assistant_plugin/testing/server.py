@@ -127,15 +127,27 @@ class _Handler(BaseHTTPRequestHandler):
         if standin.latency > 0:
             standin._stopping.wait(standin.latency)
         if fault is not None and fault.kind in ("reset", "timeout"):
+            if fault.after_processing:
+                self._process(standin, request)  # done, but the answer is lost
             if fault.kind == "timeout":
                 release.wait(fault.hold)  # answer nothing; stop()/reset() end the wait early
             record.status = 0
             self._abort_connection()
             return
+        if fault is not None:
+            error = injected(fault.status, fault.message, fault.retry_after)
+            status, payload, headers = error.status, _dump(error.body()), error.headers
+            content_type = "application/json"
+        else:
+            status, payload, content_type, headers = self._process(standin, request)
+        record.status = status
+        self._send(status, payload, content_type, headers)
+
+    @staticmethod
+    def _process(standin, request: Request) -> tuple[int, bytes, str, dict]:
+        """Authenticate and carry out the request: ``(status, body, content type, headers)``."""
         content_type, headers = "application/json", {}
         try:
-            if fault is not None:
-                raise injected(fault.status, fault.message, fault.retry_after)
             standin._authenticate(request.headers.get("authorization"))
             status, payload = 200, standin._dispatch(request)
             if isinstance(payload, RawBody):
@@ -147,8 +159,7 @@ class _Handler(BaseHTTPRequestHandler):
             error = APIError(500, "The stand-in failed while processing your request.",
                              type="server_error")
             status, payload = 500, _dump(error.body())
-        record.status = status
-        self._send(status, payload, content_type, headers)
+        return status, payload, content_type, headers
 
     def _send(self, status: int, payload: bytes, content_type: str, headers: dict):
         self.send_response(status)
@@ -292,18 +303,20 @@ class OpenAIStandIn:
                      path_prefix: str | None = None, method: str | None = None,
                      retry_after: float | None = None, after: int = 0, *,
                      kind: str = "status", hold: float = 10.0,
-                     message: str | None = None) -> Fault:
+                     message: str | None = None, after_processing: bool = False) -> Fault:
         """Arm a failure for matching requests; returns the :class:`~.faults.Fault`.
 
         The first ``after`` matching requests pass, the next ``times`` fail (``None``: all).
         ``kind="status"`` answers ``status`` with OpenAI's error body (and ``Retry-After`` if
         ``retry_after`` is given); ``kind="reset"`` drops the connection without a response;
         ``kind="timeout"`` holds the request unanswered for ``hold`` seconds (longer than the
-        client's timeout), then drops it. Several faults can be armed at once.
+        client's timeout), then drops it. With ``after_processing=True`` a ``reset`` or
+        ``timeout`` fault first carries the request out (the change is made) and only then
+        drops the connection: a reply lost on its way back. Several faults can be armed at once.
         """
         fault = Fault(kind=kind, status=status, times=times, after=after,
                       path_prefix=path_prefix, method=method, retry_after=retry_after,
-                      message=message, hold=hold)
+                      message=message, hold=hold, after_processing=after_processing)
         with self.lock:
             self._faults.append(fault)
         return fault

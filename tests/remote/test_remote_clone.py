@@ -61,3 +61,34 @@ def test_clone_leaves_the_original_untouched(assistants, upload, store_file_ids)
     assert copy.openai_id != original.openai_id
     assert store_file_ids(original.vector_store_id) == set(ids)
     assert assistants.fetch(original.openai_id).spec.name == "Bot"
+
+
+def test_sweep_deletes_only_what_carries_the_tag(assistants, upload, openai_standin,
+                                                 openai_client):
+    ids = tuple(f.openai_id for f in upload(2))
+    spec = AssistantSpec(model="gpt-4o", name="Bot v3", builtin_tools=("file_search",),
+                         file_search_file_ids=ids)
+    kept = assistants.clone(spec, tag="b" * 32)
+    untagged = assistants.clone(spec)
+    swept = assistants.clone(spec, tag="a" * 32)
+    openai_standin.reset_counts()
+
+    deleted = assistants.sweep_clone("a" * 32, since=0)
+
+    assert deleted == [swept.vector_store_id, swept.openai_id]
+    # one page of assistants, the store's metadata checked, then two deletions
+    assert openai_standin.count() == 4
+    stores = {s.id for s in openai_client.vector_stores.list()}
+    assert stores == {kept.vector_store_id, untagged.vector_store_id}
+    assert assistants.sweep_clone("a" * 32, since=0) == []  # again: nothing left, done
+
+
+def test_sweep_stops_at_the_first_assistant_older_than_since(assistants, openai_standin):
+    spec = AssistantSpec(model="gpt-4o", name="Bot v4")
+    made = assistants.clone(spec, tag="c" * 32)
+    openai_standin.reset_counts()
+
+    assert assistants.sweep_clone("c" * 32, since=4102444800) == []  # 2100: all are older
+
+    assert openai_standin.count() == 1
+    assert assistants.retrieve(made.openai_id)["metadata"] == {"ocs_release": "c" * 32}

@@ -210,6 +210,18 @@ def test_clone_gives_a_new_store_with_the_same_files(responses_gateway, upload, 
     assert openai_standin.count(method="POST") == 1
 
 
+def test_a_tagged_clone_store_is_found_by_its_sweep(responses_gateway, upload, openai_client):
+    ids = tuple(f.openai_id for f in upload(1))
+    spec = AssistantSpec(model="gpt-4o", builtin_tools=("file_search",), file_search_file_ids=ids)
+    kept = responses_gateway.clone(spec, store_name="v2", tag="k" * 32)
+    swept = responses_gateway.clone(spec, store_name="v3", tag="s" * 32)
+
+    assert responses_gateway.sweep_clone("s" * 32, since=0) == [swept.vector_store_id]
+    assert [s.id for s in openai_client.vector_stores.list()] == [kept.vector_store_id]
+    assert openai_client.vector_stores.retrieve(kept.vector_store_id).metadata == {
+        "ocs_release": "k" * 32}
+
+
 def test_delete_asks_nothing(responses_gateway, openai_standin):
     responses_gateway.delete(None)
     assert openai_standin.count() == 0

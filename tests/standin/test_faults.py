@@ -95,6 +95,33 @@ def test_timeout_holds_the_request_past_the_client_timeout(make_client, openai_s
     assert client.beta.assistants.list().data == []
 
 
+@pytest.mark.parametrize("kind, error", [("reset", openai.APIConnectionError),
+                                         ("timeout", openai.APITimeoutError)])
+def test_after_processing_makes_the_change_then_loses_the_answer(kind, error, make_client,
+                                                                 openai_standin):
+    client = make_client(timeout=0.5)
+    file_id = client.files.create(file=("a.txt", b"a"), purpose="assistants").id
+    fault = openai_standin.inject_fault(kind=kind, after_processing=True, hold=30,
+                                        method="POST", path_prefix="/v1/vector_stores")
+
+    with pytest.raises(error):
+        client.vector_stores.create(name="lost", file_ids=[file_id], metadata={"k": "v"})
+
+    assert fault.fired == 1
+    (store,) = client.vector_stores.list().data  # it was made, metadata and all
+    assert (store.name, store.metadata) == ("lost", {"k": "v"})
+    assert [r.fault for r in openai_standin.requests if r.method == "POST"] == [None, kind]
+
+
+def test_a_request_failed_before_processing_changes_nothing(openai_client, openai_standin):
+    openai_standin.inject_fault(kind="reset", method="POST", path_prefix="/v1/vector_stores")
+
+    with pytest.raises(openai.APIConnectionError):
+        openai_client.vector_stores.create(name="never")
+
+    assert openai_client.vector_stores.list().data == []
+
+
 def test_latency_is_added_to_every_request(make_client, openai_standin):
     client = make_client(timeout=0.3)
     openai_standin.latency = 0.6
@@ -149,7 +176,8 @@ def test_clear_faults_and_reset_disarm_everything(openai_client, openai_standin)
 
 
 @pytest.mark.parametrize("options", [{"kind": "explode"}, {"status": 200},
-                                     {"times": -1}, {"after": -1}])
+                                     {"times": -1}, {"after": -1},
+                                     {"status": 500, "after_processing": True}])
 def test_invalid_fault_is_refused(openai_standin, options):
     with pytest.raises(ValueError):
         openai_standin.inject_fault(**options)
