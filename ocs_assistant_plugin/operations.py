@@ -47,7 +47,10 @@ Operation kinds (``target`` is the OpenAI id; ``payload["backend"]`` picks the g
   so OpenAI may or may not have made it: ``target`` is the random token the clone carried in its
   metadata (``ocs_release``) and ``payload["since"]`` the Unix time to look back to; the
   assistants (or, on the ``responses`` backend, the stores) carrying the token are deleted with
-  their stores. Finding nothing is done too.
+  their stores. OpenAI may still be making the copy after the client gave up, so until
+  ``payload["until"]`` (Unix time) has passed a sweep that succeeds leaves the operation
+  ``pending``, due again at ``until`` (not a failure: no error, no backoff); the sweep run after
+  it marks the operation done, whether it found anything or not.
 """
 from __future__ import annotations
 
@@ -263,8 +266,9 @@ class Claim:
 @dataclass(frozen=True)
 class Outcome:
     claim: Claim
-    error: str | None = None  # None: done
+    error: str | None = None  # None: done (or, with ``again_at``, due again then)
     retry_after: float | None = None
+    again_at: dt.datetime | None = None  # succeeded, but must run once more at this time
 
 
 def requeue_stale(plugin, *, now: dt.datetime | None = None) -> int:
@@ -367,7 +371,7 @@ def run_pending(plugin, *, now: dt.datetime | None = None, limit: int = 100,
                           exclude=tried, ids=ids)
         if not batch:
             break
-        outcomes = carry_out(plugin, batch, settings)
+        outcomes = carry_out(plugin, batch, settings, now=at)
         _record(plugin, outcomes, now or utcnow(), settings)
         tried.extend(claim.id for claim in batch)
     if not tried:
@@ -378,13 +382,16 @@ def run_pending(plugin, *, now: dt.datetime | None = None, limit: int = 100,
     return [by_id[i] for i in tried if i in by_id]
 
 
-def carry_out(plugin, claims: list[Claim], settings: Settings | None = None) -> list[Outcome]:
-    """Run the claimed operations against OpenAI, at most ``concurrency`` at a time.
+def carry_out(plugin, claims: list[Claim], settings: Settings | None = None, *,
+              now: dt.datetime | None = None) -> list[Outcome]:
+    """Run the claimed operations against OpenAI, at most ``concurrency`` at a time; ``now``
+    (default: the clock) is the time they are run at, for a sweep that must run again later.
 
     Never raises for one operation's failure: each becomes an :class:`Outcome` with its error.
     The gateways (and so the host's ``ocs_openai_client`` hook) are asked in this thread, which
     has the app context; only the HTTP calls run in the pool."""
     settings = settings or Settings.from_config(plugin.config)
+    at = now or utcnow()
     gateways: dict[tuple[str, int | None], object] = {}
     failures: dict[tuple[str, int | None], PluginError] = {}
     for claim in claims:
@@ -401,20 +408,21 @@ def carry_out(plugin, claims: list[Claim], settings: Settings | None = None) -> 
         if key in failures:
             return Outcome(claim, failures[key].message)
         try:
-            _perform(gateways[key], claim)
+            again_at = _perform(gateways[key], claim, at)
         except PluginError as exc:
             return Outcome(claim, exc.message, retry_after_seconds(exc))
         except Exception as exc:  # a bug or an unexpected library error: keep it on the row
             log.exception("remote operation %s (%s %s) failed unexpectedly", claim.id,
                           claim.kind, claim.target)
             return Outcome(claim, f"Unexpected error: {exc!r}")
-        return Outcome(claim)
+        return Outcome(claim, again_at=again_at)
 
     return run_concurrently(run, claims, settings.concurrency)
 
 
-def _perform(gateway, claim: Claim) -> None:
-    """One deletion (or sweep); the gateway treats OpenAI's 404 as done."""
+def _perform(gateway, claim: Claim, at: dt.datetime) -> dt.datetime | None:
+    """One deletion (or sweep); the gateway treats OpenAI's 404 as done. Returns when the
+    operation must run again although it succeeded (a sweep before its ``until``), else None."""
     if claim.kind == DELETE_ASSISTANT:
         gateway.delete(claim.target)
     elif claim.kind == DELETE_VECTOR_STORE:
@@ -423,6 +431,11 @@ def _perform(gateway, claim: Claim) -> None:
         gateway.storage.delete_file(claim.target)
     elif claim.kind == SWEEP_RELEASE_CLONE:
         gateway.sweep_clone(claim.target, float(claim.payload.get("since", 0)))
+        until = claim.payload.get("until")
+        if isinstance(until, numbers.Real) and not isinstance(until, bool):
+            final = dt.datetime.fromtimestamp(float(until), dt.timezone.utc)
+            if at < final:  # OpenAI may still be making the copy: look once more then
+                return final
     else:
         raise InvalidInput(f"Unknown remote operation kind {claim.kind!r}.",
                            {"kind": [f"Must be one of {', '.join(KINDS)}."]})
@@ -435,7 +448,10 @@ def _record(plugin, outcomes: list[Outcome], at: dt.datetime, settings: Settings
     try:
         for outcome in outcomes:
             claim = outcome.claim
-            if outcome.error is None:
+            if outcome.error is None and outcome.again_at is not None:
+                values = {"status": PENDING, "last_error": None,
+                          "next_attempt_at": outcome.again_at}
+            elif outcome.error is None:
                 values = {"status": DONE, "last_error": None}
             elif claim.attempts >= settings.max_attempts:
                 values = {"status": FAILED, "last_error": outcome.error}

@@ -29,8 +29,12 @@ assistant that failed; remote errors keep their status (502, 503).
 A clone whose answer never came (connection reset, timeout) may still have been made: OpenAI
 does not say. Each clone attempt therefore carries a random token in its metadata
 (``ocs_release``), and such a failure records a ``sweep_release_clone`` operation that deletes
-whatever carries the token (looking back to the attempt's start minus :data:`SWEEP_MARGIN`).
-The normal path stays one request per clone.
+whatever carries the token (looking back to the attempt's start minus :data:`SWEEP_MARGIN`, and
+sweeping again until the attempt's start plus the client's timeout plus :data:`SWEEP_SETTLE`,
+so a create that lands late is found too). The SDK never retries a clone (its retry would send
+the same token, and the first copy would stay); the release retries instead, as often as the
+client's ``max_retries``, with a new token each time, and records a sweep for every lost
+attempt even when a later one succeeds. The normal path stays one request per clone.
 
 Transactions: like every plugin service, a release commits (or rolls back) the host's
 ``db.session``. The new versions stand for objects that now exist in OpenAI, so they must be
@@ -40,7 +44,9 @@ the hook returns.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import logging
+import numbers
 import secrets
 import time
 from dataclasses import dataclass
@@ -64,6 +70,28 @@ LABEL_MAX = 256
 PLAN_ATTEMPTS = 5
 #: Seconds a sweep looks back before a lost clone's attempt began (clock skew with OpenAI).
 SWEEP_MARGIN = 300
+#: Seconds after a lost attempt's timeout during which OpenAI may still finish the create: the
+#: sweep stays pending (sweeping again) until then, so a slow create is not missed.
+SWEEP_SETTLE = 300
+#: First pause between clone attempts (doubling), and the longest, also for ``Retry-After``.
+CLONE_RETRY_DELAY = 0.25
+CLONE_MAX_RETRY_DELAY = 20.0
+#: What :func:`_request_timeout` counts for a client without a timeout.
+NO_TIMEOUT = 600.0
+
+
+@dataclass(frozen=True)
+class LostClone:
+    """A clone attempt whose answer never came: what it may have made carries ``tag``.
+
+    ``since``: the Unix time a sweep looks back to; ``until``: the Unix time after which
+    OpenAI can no longer be making it (the attempt's start, the client's timeout and
+    :data:`SWEEP_SETTLE`), when the last sweep runs."""
+
+    gateway: object
+    tag: str
+    since: float
+    until: float
 
 
 @dataclass(frozen=True)
@@ -141,16 +169,19 @@ def release_versions(plugin, assistant_ids, team_id, release_label=None) -> list
     plan = _plan_with_retries(session, ids, team_id, label, plugin.config[REUSE_CONFIG])
 
     cloned: list[tuple[object, object]] = []  # (gateway, PushResult) to delete on failure
-    lost: list[tuple[object, str, float]] = []  # (gateway, tag, since): clones to sweep for
+    lost: list[LostClone] = []  # clone attempts whose answer was lost: to sweep for
     try:
         for item in plan:
             if item.created:
                 cloned.append(_clone(plugin, item, lost))
+        _enqueue_sweeps(plugin, team_id, lost)  # a retry succeeded: sweep for what was lost
         session.commit()
     except Exception:  # whatever failed: nothing of this release may stay, locally or remotely
         session.rollback()
         _delete_clones(plugin, team_id, cloned, lost)
         raise
+    if lost:
+        operations.dispatch(plugin)
     for item in plan:
         if item.created:
             plugin.pm.hook.ocs_assistant_released(assistant=item.working, version=item.version)
@@ -255,29 +286,81 @@ def frozen_copy(working: Assistant, number: int, label: str | None) -> Assistant
 
 def _clone(plugin, item: Released, lost: list):
     """Clone one new version in OpenAI (one request on the ``assistants`` backend) and record
-    where it lives. Returns ``(gateway, PushResult)`` so a later failure can delete it; a clone
-    whose outcome is unknown is added to ``lost`` as ``(gateway, tag, since)`` to be swept."""
+    where it lives. Returns ``(gateway, PushResult)`` so a later failure can delete it.
+
+    The SDK does not retry the clone (a retry would repeat the attempt's tag); it is retried
+    here instead, up to the client's ``max_retries`` more times on a retryable failure (see
+    :func:`_retryable`), each attempt with a new tag, after :func:`_clone_retry_delay`. Every
+    attempt whose outcome is unknown is added to ``lost`` as :class:`LostClone`, to be swept
+    whether or not a later attempt succeeds (the tags differ, so the sweep deletes only what
+    that attempt made)."""
     version = item.version
     try:
         gateway = plugin.gateway(version.backend, version.team_id)
     except PluginError as exc:
         raise _failed_at(item.working, exc) from exc
-    tag = secrets.token_hex(16)  # this attempt's mark on what it makes in OpenAI
-    started = time.time()
-    try:
-        result = gateway.clone(spec_for(version, vector_store_id=None), store_name=version.name,
-                               tag=tag)
-    except PluginError as exc:
-        if getattr(exc, "outcome_unknown", False):
-            lost.append((gateway, tag, started - SWEEP_MARGIN))
-            raise _failed_at(item.working, exc,
-                             "OpenAI may have made the copy before the answer was lost; it "
-                             "will be looked for and deleted.") from exc
-        raise _failed_at(item.working, exc) from exc
+    retries = _client_setting(gateway, "max_retries", 0)
+    lost_before = len(lost)
+    attempt = 0
+    while True:
+        attempt += 1
+        tag = secrets.token_hex(16)  # this attempt's mark on what it makes in OpenAI
+        started = time.time()
+        try:
+            result = gateway.clone(spec_for(version, vector_store_id=None),
+                                   store_name=version.name, tag=tag)
+            break
+        except PluginError as exc:
+            if getattr(exc, "outcome_unknown", False):
+                lost.append(LostClone(gateway, tag, since=started - SWEEP_MARGIN,
+                                      until=started + _request_timeout(gateway) + SWEEP_SETTLE))
+            if attempt <= retries and _retryable(exc):
+                delay = _clone_retry_delay(attempt, exc)
+                log.info("cloning assistant %s failed (attempt %d), trying again in %.2fs: %s",
+                         item.working.id, attempt, delay, exc.message)
+                time.sleep(delay)
+                continue
+            if len(lost) > lost_before:
+                raise _failed_at(item.working, exc,
+                                 "OpenAI may have made the copy before the answer was lost; it "
+                                 "will be looked for and deleted.") from exc
+            raise _failed_at(item.working, exc) from exc
     version.openai_id = result.openai_id
     version.vector_store_id = result.vector_store_id
     version.pushed_at = utcnow()
     return gateway, result
+
+
+def _retryable(exc: PluginError) -> bool:
+    """What the SDK itself would have retried for a create: no answer, 429, or 5xx."""
+    if getattr(exc, "outcome_unknown", False):
+        return True
+    status = getattr(exc, "remote_status", None)
+    return status is not None and (status == 429 or status >= 500)
+
+
+def _clone_retry_delay(attempt: int, exc: PluginError) -> float:
+    """Seconds before the next clone attempt: what OpenAI asked for (``Retry-After``), else
+    :data:`CLONE_RETRY_DELAY` doubling; at most :data:`CLONE_MAX_RETRY_DELAY`."""
+    return operations.retry_delay(
+        attempt, first=dt.timedelta(seconds=CLONE_RETRY_DELAY),
+        maximum=dt.timedelta(seconds=CLONE_MAX_RETRY_DELAY),
+        retry_after=operations.retry_after_seconds(exc)).total_seconds()
+
+
+def _client_setting(gateway, name: str, default):
+    return getattr(getattr(gateway, "client", None), name, default)
+
+
+def _request_timeout(gateway) -> float:
+    """The longest the gateway's client waits for one answer, in seconds (an ``httpx``-style
+    timeout counts its longest phase; none at all counts as :data:`NO_TIMEOUT`)."""
+    timeout = _client_setting(gateway, "timeout", None)
+    if isinstance(timeout, numbers.Real) and not isinstance(timeout, bool):
+        return float(timeout)
+    phases = [getattr(timeout, name, None) for name in ("connect", "read", "write", "pool")]
+    phases = [float(p) for p in phases if isinstance(p, numbers.Real)]
+    return max(phases) if phases else NO_TIMEOUT
 
 
 def _failed_at(working: Assistant, exc: PluginError, note: str | None = None) -> PluginError:
@@ -291,12 +374,27 @@ def _failed_at(working: Assistant, exc: PluginError, note: str | None = None) ->
     return named
 
 
+def _sweep(clone: LostClone) -> tuple:
+    """The outbox entry (kind, target, backend, error, payload) sweeping for one lost attempt."""
+    return (operations.SWEEP_RELEASE_CLONE, clone.tag, clone.gateway.backend, None,
+            {"since": clone.since, "until": clone.until})
+
+
+def _enqueue_sweeps(plugin, team_id: int, lost) -> None:
+    """Record a sweep for each lost attempt of a release that succeeded after all, in the
+    release's own transaction."""
+    for clone in lost:
+        log.warning("a clone attempt's answer was lost (tag %s); recorded a sweep", clone.tag)
+        kind, target, backend, _, extra = _sweep(clone)
+        operations.enqueue(plugin, kind, target, team_id=team_id,
+                           payload={"backend": backend, "reason": "lost clone attempt", **extra})
+
+
 def _delete_clones(plugin, team_id: int, cloned, lost=()) -> None:
     """Delete what a failed release made in OpenAI; what cannot be deleted now, and every
-    clone whose outcome is unknown (``lost``: a sweep by its tag), goes to the outbox (and is
-    committed on its own: the release itself was rolled back)."""
-    pending = [(operations.SWEEP_RELEASE_CLONE, tag, gateway.backend, None, {"since": since})
-               for gateway, tag, since in lost]
+    clone attempt whose outcome is unknown (``lost``: a sweep by its tag), goes to the outbox
+    (and is committed on its own: the release itself was rolled back)."""
+    pending = [_sweep(clone) for clone in lost]
     for gateway, result in cloned:
         if result.openai_id:
             try:

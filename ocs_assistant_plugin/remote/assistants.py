@@ -12,7 +12,8 @@ Request budget (what the tests hold this module to):
 - ``fetch`` of an assistant whose store holds F files: at most ``ceil(F/100) + 2`` requests
   (the assistant, the store's pages, one file list for every filename).
 - ``clone``: exactly 1 request, whatever the number of files (the new store is created by the
-  ``vector_stores`` helper of ``POST /assistants``).
+  ``vector_stores`` helper of ``POST /assistants``), never retried by the SDK: a retry would
+  repeat the same tag, so the caller retries with a new one (see :mod:`..versions`).
 """
 from __future__ import annotations
 
@@ -120,9 +121,10 @@ class AssistantsGateway(Gateway):
 
     # --- the remote assistant object ---------------------------------------------------------
 
-    def _create(self, body: dict, action: str) -> dict:
+    def _create(self, body: dict, action: str, *, max_retries: int | None = None) -> dict:
+        options = _OPTIONS if max_retries is None else {**_OPTIONS, "max_retries": max_retries}
         with translated_errors(action):
-            return self.client.post("/assistants", body=body, cast_to=object, options=_OPTIONS)
+            return self.client.post("/assistants", body=body, cast_to=object, options=options)
 
     def _update(self, openai_id: str, body: dict) -> dict:
         with translated_errors(f"updating the assistant {openai_id}"):
@@ -216,7 +218,10 @@ class AssistantsGateway(Gateway):
         """A new assistant and, when file_search is used, a new store with the same file ids,
         in ONE request (the ``vector_stores`` helper of ``POST /assistants``); nothing is
         uploaded. The helper cannot name the store, so ``store_name`` goes into its metadata;
-        ``tag`` goes into the metadata of both (see :meth:`sweep_clone`)."""
+        ``tag`` goes into the metadata of both (see :meth:`sweep_clone`).
+
+        The SDK does not retry this request (``max_retries=0``): a retry after a lost answer
+        would make a second copy with the same tag, and the first would never be swept."""
         body = assistant_body(spec, for_update=False)
         tagged = {RELEASE_TAG_KEY: tag} if tag else {}
         if tagged:
@@ -235,7 +240,8 @@ class AssistantsGateway(Gateway):
             resources["file_search"] = {"vector_stores": [store]}
         if resources:
             body["tool_resources"] = resources
-        assistant = self._create(body, f"creating a copy of {named('assistant', spec.name)}")
+        assistant = self._create(body, f"creating a copy of {named('assistant', spec.name)}",
+                                 max_retries=0)
         store_id = None
         if wants_store:
             created = ((assistant.get("tool_resources") or {}).get("file_search") or {}).get(

@@ -142,12 +142,13 @@ class ResponsesGateway(Gateway):
     def clone(self, spec: AssistantSpec, store_name: str | None = None, *,
               tag: str | None = None) -> PushResult:
         """A new store holding the same file ids (one request up to 500 files); no uploads.
-        ``tag`` goes into the store's metadata."""
+        ``tag`` goes into the store's metadata; the SDK does not retry the create (a retry
+        would repeat the tag, see :meth:`AssistantsGateway.clone`)."""
         if not spec.uses_vector_store:
             return PushResult(openai_id=None, vector_store_id=None)
         store_id = self.storage.create_vector_store(
             store_name or spec.name, spec.file_search_file_ids,
-            metadata={RELEASE_TAG_KEY: tag} if tag else None)
+            metadata={RELEASE_TAG_KEY: tag} if tag else None, max_retries=0)
         return PushResult(openai_id=None, vector_store_id=store_id, created_vector_store=True)
 
     def sweep_clone(self, tag: str, since: float) -> list[str]:

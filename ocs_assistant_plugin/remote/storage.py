@@ -124,8 +124,10 @@ class RemoteStorage:
     # --- vector stores ---------------------------------------------------------------------
 
     def create_vector_store(self, name: str | None, file_ids: Iterable[str] = (), *,
-                            metadata: dict[str, str] | None = None) -> str:
-        """Create a store holding ``file_ids``; returns its id.
+                            metadata: dict[str, str] | None = None,
+                            max_retries: int | None = None) -> str:
+        """Create a store holding ``file_ids``; returns its id. ``max_retries`` overrides the
+        client's own retries for the create request (0: the caller retries, see ``clone``).
 
         Up to 500 ids travel with the create request, the rest in batches of up to 2000. If a
         batch fails the new store is deleted again, so a failure leaves nothing behind."""
@@ -136,8 +138,10 @@ class RemoteStorage:
             params["name"] = name
         if metadata:
             params["metadata"] = metadata
+        client = self.client if max_retries is None else self.client.with_options(
+            max_retries=max_retries)
         with translated_errors(f"creating {named('vector store', name)}"):
-            store = self.client.vector_stores.create(**params)
+            store = client.vector_stores.create(**params)
         try:
             self._attach(store.id, rest)
         except RemoteError:

@@ -3,7 +3,8 @@
 Every SDK call in ``remote/`` runs inside :func:`translated_errors`, so nothing above this package
 ever sees an ``openai`` exception. The SDK has already retried what it retries (connection errors,
 408, 409, 429 and 5xx, ``max_retries`` times as the host configured its client) before an error
-reaches here, so what arrives is final for this call:
+reaches here, so what arrives is final for this call (a release's clone turns the SDK's retries
+off and retries itself, each attempt with a new tag: see :mod:`..versions`):
 
 =============================================  =======================
 SDK exception                                  plugin error
