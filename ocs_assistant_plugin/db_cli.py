@@ -28,6 +28,12 @@ def upgrade_command(sql):
     if sql:
         click.echo(migrations.upgrade_sql(db), nl=False)
         return
+    collide = migrations.unversioned_tables(db)
+    if collide:
+        raise click.ClickException(
+            f"The plugin's tables already exist ({', '.join(collide)}) but no revision is "
+            "recorded: they were made by db.create_all(). If they match the models of this "
+            "release, record that with 'flask assistants db stamp', then upgrade.")
     before = migrations.current_revision(db)
     migrations.upgrade(db)
     head = migrations.head_revision()
@@ -35,6 +41,20 @@ def upgrade_command(sql):
         click.echo(f"The plugin's tables are up to date (revision {head}).")
     else:
         click.echo(f"Upgraded the plugin's tables from {before or 'nothing'} to revision {head}.")
+
+
+@db_group.command("stamp")
+@click.argument("revision", default="head")
+def stamp_command(revision):
+    """Record REVISION (default: the newest) without running it, for tables that
+    db.create_all() already made. Changes no table."""
+    db = get_state().db
+    known = {script.revision for script in migrations.revisions()} | {"head"}
+    if revision not in known:
+        raise click.BadParameter(f"unknown revision {revision!r}; known: "
+                                 f"{', '.join(sorted(known))}", param_hint="'REVISION'")
+    migrations.stamp(db, revision)
+    click.echo(f"Recorded revision {migrations.current_revision(db)} for the plugin's tables.")
 
 
 @db_group.command("current")

@@ -22,10 +22,13 @@ from contextlib import contextmanager
 from importlib import resources
 from typing import Iterator
 
+import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+
+from .. import models
 
 #: Where the plugin's revisions are recorded (not the host's ``alembic_version``).
 VERSION_TABLE = "ocs_assistants_alembic_version"
@@ -60,6 +63,11 @@ def make_config(*, connection=None, url: str | None = None, output=None) -> Conf
     return config
 
 
+def revisions() -> list:
+    """Every revision the package ships (Alembic ``Script`` objects)."""
+    return list(ScriptDirectory.from_config(make_config()).walk_revisions())
+
+
 def head_revision() -> str:
     """The newest revision the package ships."""
     return ScriptDirectory.from_config(make_config()).get_current_head()
@@ -80,10 +88,25 @@ def current_revision(db) -> str | None:
         return context.get_current_revision()
 
 
+def unversioned_tables(db) -> list[str]:
+    """The plugin's tables that exist although no revision is recorded (made by
+    ``db.create_all()``): an upgrade would collide with them until they are stamped."""
+    if current_revision(db) is not None:
+        return []
+    existing = set(sa.inspect(db.engine).get_table_names())
+    return sorted(name for name in models.metadata.tables if name in existing)
+
+
 def upgrade(db, revision: str = "head") -> None:
     """Upgrade the plugin's tables to ``revision`` (already there: nothing happens)."""
     with connect(db) as config:
         command.upgrade(config, revision)
+
+
+def stamp(db, revision: str = "head") -> None:
+    """Record ``revision`` without running it: for tables ``db.create_all()`` already made."""
+    with connect(db) as config:
+        command.stamp(config, revision)
 
 
 def upgrade_sql(db, revision: str = "head") -> str:

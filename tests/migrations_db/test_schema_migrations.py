@@ -160,3 +160,37 @@ def test_upgrade_sql_prints_the_ddl_and_changes_nothing(bare_app, runner):
         assert f"CREATE TABLE {table} (" in result.output
     assert f"INSERT INTO {migrations.VERSION_TABLE} (version_num) VALUES ('{HEAD}')" in result.output
     assert table_names(bare_app) == set()
+
+
+def test_upgrade_refuses_tables_made_by_create_all_and_names_the_fix(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["assistants", "db", "upgrade"])
+
+    assert result.exit_code == 1
+    assert "db.create_all()" in result.output
+    assert "flask assistants db stamp" in result.output
+    with app.app_context():
+        assert migrations.current_revision(db_of(app)) is None  # nothing recorded
+
+
+def test_stamp_adopts_tables_made_by_create_all_then_upgrade_is_a_no_op(app):
+    runner = app.test_cli_runner()
+    api = ApiClient(app)
+    created = api.create(name="Made before migrations")
+
+    stamped = runner.invoke(args=["assistants", "db", "stamp"])
+    assert stamped.exit_code == 0, stamped.output
+    assert stamped.output == f"Recorded revision {HEAD} for the plugin's tables.\n"
+
+    assert upgrade(runner) == f"The plugin's tables are up to date (revision {HEAD}).\n"
+    assert schema_differences(app) == []
+    assert [a["id"] for a in api.assistants()] == [created["id"]]
+
+
+def test_stamp_refuses_an_unknown_revision_and_records_nothing(app):
+    result = app.test_cli_runner().invoke(args=["assistants", "db", "stamp", "nope"])
+
+    assert result.exit_code == 2
+    assert "'REVISION'" in result.output and "unknown revision 'nope'" in result.output
+    with app.app_context():
+        assert migrations.current_revision(db_of(app)) is None
