@@ -169,6 +169,11 @@ def test_a_file_only_in_openai_is_listed_and_can_be_kept_here(pages, api, openai
     html = pages.text(f"/{created['id']}")
     missing = html.split('data-testid="files-missing-locally"')[1].split("</ul>")[0]
     assert sync_badge(html) == "Out of sync" and "extra.txt" in missing and extra in missing
+    # Both fix forms name the file with the fields the fix route reads.
+    assert missing.count(f'<input type="hidden" name="openai_id" value="{extra}">') == 2
+    assert missing.count('<input type="hidden" name="tool" value="file_search">') == 2
+    assert missing.count('<input type="hidden" name="filename" value="extra.txt">') == 2
+    assert missing.count('name="csrf_token"') == 2
 
     response = pages.post_form(f"/{created['id']}/sync/files",
                                {"fix": "keep", "openai_id": extra, "tool": "file_search",
