@@ -39,7 +39,7 @@ def _interrupt(signum, frame):
 
 
 def main() -> int:
-    from ocs_assistant_plugin import operations
+    from ocs_assistant_plugin.outbox import queue as operations
     from ocs_assistant_plugin.testing import OpenAIStandIn
 
     from .app import create_app

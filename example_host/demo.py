@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from flask import Flask
 from sqlalchemy import select
 
-from ocs_assistant_plugin import csrf as plugin_csrf
+from ocs_assistant_plugin.web import csrf as plugin_csrf
 
 from .models import Experiment, Pipeline, PipelineNode, Team, User, db
 

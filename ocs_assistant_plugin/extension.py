@@ -24,7 +24,8 @@ from typing import Any, Iterable
 import pluggy
 from flask import Flask, current_app
 
-from . import default_hooks, hookspecs, models, operations
+from . import builtin_hooks, hookspecs, models
+from .outbox import queue as operations
 from .errors import ConfigurationError, RemoteNotConfigured
 from .hookspecs import PROJECT_NAME
 
@@ -113,7 +114,7 @@ class PluginState:
         self.pm = pluggy.PluginManager(PROJECT_NAME)
         self.pm.add_hookspecs(hookspecs)
         self.pm.load_setuptools_entrypoints(PROJECT_NAME)
-        self.pm.register(default_hooks, name=default_hooks.PLUGIN_NAME)
+        self.pm.register(builtin_hooks, name=builtin_hooks.PLUGIN_NAME)
         self.pm.check_pending()
         self.blueprint = None
         #: The remote-operations thread worker, started by the first ``operations.dispatch``.
@@ -190,7 +191,7 @@ class PluginState:
 
     def responses_request(self, assistant_id: int) -> dict:
         """Keyword arguments for ``client.responses.create`` for this assistant (DESIGN 1.4)."""
-        from .assistants import responses_request
+        from .lifecycle.assistants import responses_request
 
         return responses_request(self, assistant_id)
 
@@ -242,10 +243,10 @@ class AssistantPlugin:
 
         state = PluginState(app, db, self)
         app.extensions[EXTENSION_KEY] = state
-        app.teardown_appcontext(default_hooks.close_owned_clients)
+        app.teardown_appcontext(builtin_hooks.close_owned_clients)
 
         if app.config[CONFIG_PREFIX + "REGISTER_BLUEPRINT"]:
-            from .blueprint import build_blueprint
+            from .web.blueprint import build_blueprint
 
             prefix = app.config[CONFIG_PREFIX + "URL_PREFIX"]
             state.blueprint = build_blueprint(app.config[CONFIG_PREFIX + "BLUEPRINT_NAME"],

@@ -12,7 +12,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from werkzeug.datastructures import FileStorage
 
 from .models import OPERATION_STATUSES
-from .operations import KINDS as OPERATION_KINDS
+from .outbox.queue import KINDS as OPERATION_KINDS
 from .references import RefStatus
 from .remote.base import BUILTIN_TOOLS, TOOLS_WITH_FILES
 

@@ -71,7 +71,7 @@ def create_host_app(database_url: str, client=None, *, register_hooks: bool = Tr
 def dispose(app: Flask) -> None:
     """Stop the app's outbox worker, if one started, and close its database connections (the
     stand-in and clients are the fixtures' job)."""
-    from ocs_assistant_plugin import operations
+    from ocs_assistant_plugin.outbox import queue as operations
 
     operations.stop_worker(app.extensions["ocs_assistants"])
     db = app.extensions["sqlalchemy"]

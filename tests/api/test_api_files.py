@@ -232,7 +232,7 @@ def test_failed_detach_keeps_the_file(api, openai_client, openai_standin):
 
 
 def test_upload_needs_the_csrf_token_when_protection_is_on(make_app, openai_client):
-    from ocs_assistant_plugin import csrf
+    from ocs_assistant_plugin.web import csrf
 
     app = make_app(OCS_ASSISTANTS_CSRF_ENABLED=True)
     api = ApiClient(app)

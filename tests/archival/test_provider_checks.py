@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ocs_assistant_plugin import Reference, hookimpl
-from ocs_assistant_plugin.archival import reference_providers
+from ocs_assistant_plugin.lifecycle.archival import reference_providers
 from ocs_assistant_plugin.errors import ConfigurationError
 
 

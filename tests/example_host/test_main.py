@@ -71,7 +71,7 @@ def test_python_m_example_host_boots_with_the_standin_and_stops_cleanly(tmp_path
 
 
 def test_a_restarted_host_finishes_the_deletions_a_dead_one_left(tmp_path):
-    from ocs_assistant_plugin import operations
+    from ocs_assistant_plugin.outbox import queue as operations
     from ocs_assistant_plugin.models import RemoteOperation
 
     from example_host import create_app

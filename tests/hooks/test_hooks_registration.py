@@ -52,7 +52,7 @@ def test_plugins_registered_on_one_app_do_not_leak_into_another(make_app):
 def test_built_in_implementations_are_registered_as_a_plugin(plugin):
     names = {plugin.pm.get_name(p) for p in plugin.pm.get_plugins()}
 
-    assert "ocs_assistant_plugin.default_hooks" in names
+    assert "ocs_assistant_plugin.builtin_hooks" in names
 
 
 class Provider:

@@ -42,7 +42,7 @@ def ops(app, plugin):
 @pytest.fixture
 def run(app, plugin):
     """``run(now=None, **kwargs)``: ``operations.run_pending`` as a worker runs it."""
-    from ocs_assistant_plugin import operations
+    from ocs_assistant_plugin.outbox import queue as operations
 
     def go(now=None, **kwargs):
         with app.app_context():

@@ -9,7 +9,7 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from ocs_assistant_plugin import operations
+from ocs_assistant_plugin.outbox import queue as operations
 from ocs_assistant_plugin.models import RemoteOperation, utcnow
 from outbox_helpers import CONFIG, deletes, targets_of
 from plugin_host import POSTGRESQL_ONLY

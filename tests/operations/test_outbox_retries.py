@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from ocs_assistant_plugin import operations
+from ocs_assistant_plugin.outbox import queue as operations
 from ocs_assistant_plugin.errors import Conflict, PluginError
 from ocs_assistant_plugin.models import utcnow
 from outbox_helpers import deletes, targets_of

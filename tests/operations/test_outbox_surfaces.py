@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from ocs_assistant_plugin import operations
+from ocs_assistant_plugin.outbox import queue as operations
 from ocs_assistant_plugin.errors import ConfigurationError
 from outbox_helpers import CONFIG, deletes, targets_of
 from plugin_host import ApiClient

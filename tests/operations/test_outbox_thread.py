@@ -1,7 +1,7 @@
 """The default backend: a thread in the app process carries the deletions out after the commit."""
 from __future__ import annotations
 
-from ocs_assistant_plugin import operations
+from ocs_assistant_plugin.outbox import queue as operations
 from outbox_helpers import CONFIG, deletes
 from plugin_host import ApiClient, remote_assistant_ids
 

@@ -15,7 +15,7 @@ def release(app, plugin):
             mapping = plugin.hook.ocs_release(assistant_ids=[working_id], team_id=team_id,
                                               release_label=label)
             if mapping is None:
-                from ocs_assistant_plugin.versions import release as release_versions
+                from ocs_assistant_plugin.lifecycle.versions import release as release_versions
 
                 mapping = release_versions([working_id], team_id, label, plugin=plugin)
         return mapping[working_id]

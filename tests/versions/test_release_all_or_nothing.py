@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from ocs_assistant_plugin import operations
+from ocs_assistant_plugin.outbox import queue as operations
 from ocs_assistant_plugin.errors import RemoteError, RemoteNotConfigured, RemoteUnavailable
 from ocs_assistant_plugin.models import Assistant, RemoteOperation
 from plugin_host import snapshot

@@ -10,7 +10,8 @@ import openai
 import pytest
 import sqlalchemy as sa
 
-from ocs_assistant_plugin import operations, versions
+from ocs_assistant_plugin.outbox import queue as operations
+from ocs_assistant_plugin.lifecycle import versions
 from ocs_assistant_plugin.errors import RemoteUnavailable
 from ocs_assistant_plugin.models import Assistant, RemoteOperation
 from ocs_assistant_plugin.remote.base import RELEASE_TAG_KEY

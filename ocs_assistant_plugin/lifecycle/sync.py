@@ -40,7 +40,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
-from . import operations
+from ..outbox import queue as operations
 from .assistants import (
     AssistantService,
     commit_or_undo,
@@ -50,11 +50,11 @@ from .assistants import (
     spec_for,
     stored_content,
 )
-from .errors import Conflict, InvalidInput, NotFound, PluginError, RemoteError, RemoteNotFound
-from .models import Assistant, AssistantFile, RemoteOperation, utcnow
-from .remote.base import TOOLS_WITH_FILES, AssistantSpec, RemoteAssistant, RemoteFile
-from .remote.normalize import CONFIG_FIELDS, canonical_json, spec_differences
-from .schemas import FILENAME_MAX
+from ..errors import Conflict, InvalidInput, NotFound, PluginError, RemoteError, RemoteNotFound
+from ..models import Assistant, AssistantFile, RemoteOperation, utcnow
+from ..remote.base import TOOLS_WITH_FILES, AssistantSpec, RemoteAssistant, RemoteFile
+from ..remote.normalize import CONFIG_FIELDS, canonical_json, spec_differences
+from ..schemas import FILENAME_MAX
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +112,7 @@ def check(assistant: Assistant, plugin=None) -> SyncReport:
 
     ``plugin`` is the app's ``PluginState`` (default: the current app's)."""
     if plugin is None:
-        from .extension import get_state
+        from ..extension import get_state
 
         plugin = get_state()
     if not _was_pushed(assistant):
@@ -240,7 +240,7 @@ def audit(app, assistant_ids: Iterable[int], *, concurrency: int = 4,
     """Check many assistants, ``concurrency`` at a time, each in its own app context (so each
     worker has its own database session and OpenAI client). Returns the reports in the order of
     ``assistant_ids``; ``on_report`` is called as each one finishes (for a progress bar)."""
-    from .extension import get_state
+    from ..extension import get_state
 
     ids = list(assistant_ids)
 

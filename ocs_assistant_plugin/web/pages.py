@@ -19,17 +19,16 @@ shows them.
 """
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import json
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 
-from . import csrf
-from .assistants import AssistantService, validate
-from .errors import (
+from . import archive_pages, csrf
+from ..lifecycle import sync, versions
+from ..lifecycle.assistants import AssistantService, validate
+from ..errors import (
     Conflict,
     Forbidden,
     InvalidInput,
@@ -38,10 +37,10 @@ from .errors import (
     PluginError,
     RemoteError,
 )
-from .extension import CONFIG_PREFIX, get_state
-from .models import Assistant
-from .remote.base import BUILTIN_TOOLS, TOOLS_WITH_FILES
-from .schemas import SEARCH_MAX, AssistantInputSchema, FileUploadSchema
+from ..extension import CONFIG_PREFIX, get_state
+from ..models import Assistant
+from ..remote.base import BUILTIN_TOOLS, TOOLS_WITH_FILES
+from ..schemas import SEARCH_MAX, AssistantInputSchema, FileUploadSchema
 
 NOTICES_KEY = "_ocs_assistants_notices"
 
@@ -97,9 +96,7 @@ def register(bp: Blueprint) -> None:
     for rule, endpoint, view, methods in rules:
         bp.add_url_rule(rule, endpoint=endpoint, view_func=view, methods=list(methods))
     bp.context_processor(page_context)
-    archive_pages = _optional_module("archive_pages")
-    if archive_pages is not None:
-        archive_pages.register(bp)  # the archive modal and the outbox page
+    archive_pages.register(bp)  # the archive modal and the outbox page
 
 
 def page_context() -> dict:
@@ -112,7 +109,7 @@ def page_context() -> dict:
         "tool_labels": TOOL_LABELS,
         "field_labels": FIELD_LABELS,
         "error_titles": ERROR_TITLES,
-        "ocs_archive_pages": _optional_module("archive_pages") is not None,
+        "ocs_archive_pages": True,
     }
 
 
@@ -490,10 +487,7 @@ def _versions_of(assistant: Assistant) -> list[Assistant]:
     """A working assistant's versions, newest first."""
     if assistant.is_version:
         return []
-    versions = _optional_module("versions")
-    if versions is not None and hasattr(versions, "list_versions"):
-        return versions.list_versions(assistant)
-    return sorted(assistant.versions, key=lambda v: v.version_number or 0, reverse=True)
+    return versions.list_versions(assistant)
 
 
 # -- files --------------------------------------------------------------------------------------
@@ -548,18 +542,8 @@ def _form_for(assistant: Assistant) -> AssistantForm | None:
 # -- sync fixes ---------------------------------------------------------------------------------
 
 
-def _optional_module(name: str):
-    """A module of this package that a later feature adds, or ``None`` while it is absent."""
-    if importlib.util.find_spec(f"{__package__}.{name}") is None:
-        return None
-    return importlib.import_module(f"{__package__}.{name}")
-
-
 def _sync_service(service: AssistantService):
-    """The team's :class:`~.sync.SyncService`, or ``None`` without the sync module."""
-    sync = _optional_module("sync")
-    if sync is None or not hasattr(sync, "SyncService"):
-        return None
+    """The team's :class:`~.sync.SyncService`."""
     return sync.SyncService(service.plugin, service.team_id)
 
 

@@ -50,9 +50,9 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import lazyload
 
-from . import operations
+from ..outbox import queue as operations
 from .assistants import AssistantService, files_in_use
-from .errors import (
+from ..errors import (
     ArchiveBlocked,
     ConfigurationError,
     Conflict,
@@ -60,8 +60,8 @@ from .errors import (
     NotFound,
     ReferenceProviderError,
 )
-from .models import Assistant, AssistantFile, RemoteOperation
-from .references import Reference, RefStatus
+from ..models import Assistant, AssistantFile, RemoteOperation
+from ..references import Reference, RefStatus
 
 log = logging.getLogger(__name__)
 
@@ -543,6 +543,6 @@ def reference_archived(plugin, reference: Reference) -> list[int]:
 
 
 def _state():
-    from .extension import get_state
+    from ..extension import get_state
 
     return get_state()

@@ -25,8 +25,8 @@ from werkzeug.exceptions import NotFound as RouteNotFound
 from werkzeug.routing import Map, Rule
 
 from . import api, csrf
-from .errors import HTTPError, InvalidInput, PluginError
-from .schemas import describe_unknown, flatten_messages
+from ..errors import HTTPError, InvalidInput, PluginError
+from ..schemas import describe_unknown, flatten_messages
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import re
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
-from . import schemas
+from .. import schemas
 
 OPENAPI_VERSION = "3.0.3"
 ERROR_STATUSES = {

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, request, url_for
 
-from . import csrf, operations
-from .archival import ArchiveService
-from .errors import ArchiveBlocked, Forbidden, InvalidInput, NotAuthenticated, PluginError
-from .extension import get_state
-from .models import OPERATION_STATUSES
+from . import csrf
+from ..outbox import queue as operations
+from ..lifecycle.archival import ArchiveService
+from ..errors import ArchiveBlocked, Forbidden, InvalidInput, NotAuthenticated, PluginError
+from ..extension import get_state
+from ..models import OPERATION_STATUSES
 
 #: The edit page's query argument that opens the archive modal (``?archive=check``).
 MODAL_ARG = "archive"

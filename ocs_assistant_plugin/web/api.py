@@ -16,10 +16,11 @@ from flask import Blueprint, jsonify, request, url_for
 from werkzeug.exceptions import NotFound as RouteNotFound
 from werkzeug.routing import Map, Rule
 
-from . import csrf, schemas
-from .assistants import AssistantService, validate
-from .errors import InvalidInput, NotAuthenticated
-from .extension import get_state
+from . import csrf
+from .. import schemas
+from ..lifecycle.assistants import AssistantService, validate
+from ..errors import InvalidInput, NotAuthenticated
+from ..extension import get_state
 
 API_PREFIX = "/api"
 ENDPOINT_PREFIX = "api_"
@@ -208,7 +209,7 @@ _NO_BODY = ("Send no body or `{}`; a form post needs the CSRF token (the `csrf_t
 
 
 def _sync_service():
-    from .sync import SyncService
+    from ..lifecycle.sync import SyncService
 
     service = _service()
     return SyncService(service.plugin, service.team_id)
@@ -344,7 +345,7 @@ def sync_remove_remote_file(assistant_id: int, openai_file_id: str):
                        "and its own clone in OpenAI (one request, the same files). Versions and "
                        "archived assistants answer 409.")
 def release_assistant(assistant_id: int):
-    from .versions import release_versions
+    from ..lifecycle.versions import release_versions
 
     body = validate(schemas.ReleaseInputSchema(), _json_body())
     service = _service()
@@ -357,7 +358,7 @@ def release_assistant(assistant_id: int):
 
 
 def _archive_service():
-    from .archival import ArchiveService
+    from ..lifecycle.archival import ArchiveService
 
     service = _service()
     return ArchiveService(service.plugin, service.team_id)
@@ -397,7 +398,7 @@ def archive_assistant(assistant_id: int):
            description="Deletions in OpenAI recorded by archiving and other changes, newest "
                        "first, with their state, attempts, last error and next attempt.")
 def list_operations():
-    from .operations import list_operations as operations_of
+    from ..outbox.queue import list_operations as operations_of
 
     query = _query(schemas.OperationsQuerySchema())
     service = _service()
@@ -416,7 +417,7 @@ def list_operations():
 @api_route("/openapi.json", "GET", summary="This document", tag="meta",
            response_text="The OpenAPI 3 document of this API.")
 def openapi_document():
-    from . import __version__
+    from .. import __version__
     from .openapi import build_document
 
     server_url = url_for(request.endpoint).rsplit("/openapi.json", 1)[0]

@@ -28,11 +28,11 @@ from typing import Any, Mapping
 import sqlalchemy as sa
 from marshmallow import ValidationError
 
-from . import operations
-from .errors import Conflict, Forbidden, InvalidInput, NotFound, RemoteError, RemoteNotFound
-from .models import Assistant, AssistantFile, FileContent, RemoteOperation, utcnow
-from .remote.base import TOOLS_WITH_FILES, AssistantSpec, PushResult
-from .schemas import (
+from ..outbox import queue as operations
+from ..errors import Conflict, Forbidden, InvalidInput, NotFound, RemoteError, RemoteNotFound
+from ..models import Assistant, AssistantFile, FileContent, RemoteOperation, utcnow
+from ..remote.base import TOOLS_WITH_FILES, AssistantSpec, PushResult
+from ..schemas import (
     FILENAME_MAX,
     MAX_CODE_INTERPRETER_FILES,
     AssistantInputSchema,
@@ -476,7 +476,7 @@ def all_assistants(plugin, *, team_id: int | None = None, archived: bool = False
 def responses_request(plugin, assistant_id: int) -> dict:
     """Keyword arguments for ``client.responses.create`` for an assistant (any team: the host
     asks for its own objects). See :func:`ocs_assistant_plugin.remote.build_request`."""
-    from .remote import build_request
+    from ..remote import build_request
 
     assistant = plugin.db.session.get(Assistant, assistant_id)
     if assistant is None:

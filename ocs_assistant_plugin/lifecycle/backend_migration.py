@@ -31,12 +31,12 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import operations
+from ..outbox import queue as operations
 from .assistants import commit_or_undo, spec_for
-from .errors import InvalidInput, PluginError, RemoteNotFound
-from .models import Assistant, utcnow
-from .remote.base import AssistantSpec
-from .remote.responses import build_request
+from ..errors import InvalidInput, PluginError, RemoteNotFound
+from ..models import Assistant, utcnow
+from ..remote.base import AssistantSpec
+from ..remote.responses import build_request
 
 log = logging.getLogger(__name__)
 

@@ -10,10 +10,11 @@ import json
 
 import click
 
-from . import operations, schemas
-from .cli import TEAM, _plugin_errors, assistants_cli
-from .extension import get_state
-from .models import OPERATION_STATUSES
+from ..outbox import queue as operations
+from .. import schemas
+from . import TEAM, _plugin_errors, assistants_cli
+from ..extension import get_state
+from ..models import OPERATION_STATUSES
 
 OPERATION_ID = click.IntRange(min=1)
 

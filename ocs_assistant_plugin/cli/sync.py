@@ -13,10 +13,10 @@ import sys
 import click
 from flask import current_app
 
-from . import sync
-from .assistants import all_assistants
-from .cli import TEAM, _plugin_errors, assistants_cli
-from .extension import get_state
+from ..lifecycle import sync
+from ..lifecycle.assistants import all_assistants
+from . import TEAM, _plugin_errors, assistants_cli
+from ..extension import get_state
 
 
 @assistants_cli.command("check")

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import click
 
-from . import migrations
-from .cli import assistants_cli
-from .extension import get_state
+from .. import migrations
+from . import assistants_cli
+from ..extension import get_state
 
 
 @assistants_cli.group("db")

@@ -65,9 +65,9 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 
-from .errors import Conflict, ConfigurationError, InvalidInput, NotFound, PluginError
-from .models import OPERATION_STATUSES, RemoteOperation, utcnow
-from .remote.concurrency import run_concurrently
+from ..errors import Conflict, ConfigurationError, InvalidInput, NotFound, PluginError
+from ..models import OPERATION_STATUSES, RemoteOperation, utcnow
+from ..remote.concurrency import run_concurrently
 
 log = logging.getLogger(__name__)
 
@@ -652,7 +652,7 @@ class ThreadWorker:
         return self._idle.wait(timeout)
 
     def _loop(self) -> None:
-        from .extension import get_state
+        from ..extension import get_state
 
         while not self._stop.is_set():
             self._wake.clear()
@@ -690,7 +690,7 @@ def celery_task():
         @celery.shared_task(name=CELERY_TASK_NAME, ignore_result=True)
         def run_remote_operations():
             """Run due remote operations; the Celery app must run tasks in the Flask app context."""
-            from .extension import get_state
+            from ..extension import get_state
 
             run_pending(get_state(current_app))
 

@@ -13,16 +13,16 @@ from contextlib import contextmanager
 import click
 from flask.cli import AppGroup
 
-from . import schemas
-from .assistants import AssistantService, all_assistants
-from .errors import PluginError
-from .extension import get_state
+from .. import schemas
+from ..lifecycle.assistants import AssistantService, all_assistants
+from ..errors import PluginError
+from ..extension import get_state
 
 assistants_cli = AppGroup("assistants", help="Manage OpenAI assistants (ocs-assistant-plugin).")
 
 #: Modules (relative to this package) that add commands with ``@assistants_cli.command(...)``;
 #: :func:`load_command_modules` imports them before the group is added to an app.
-COMMAND_MODULES: tuple[str, ...] = ("db_cli", "migration_cli", "operations_cli", "sync_cli")
+COMMAND_MODULES: tuple[str, ...] = ("db", "migrate_backend", "operations", "sync")
 
 
 def load_command_modules() -> None:
@@ -88,7 +88,7 @@ def import_command(openai_id, team):
 def release_command(assistant_ids, team, label, as_json):
     """Release working assistants as versions, as the host's release hook does: all or nothing;
     an assistant unchanged since its latest version reuses it."""
-    from .versions import release_versions
+    from ..lifecycle.versions import release_versions
 
     with _plugin_errors():
         released = release_versions(get_state(), list(assistant_ids), team, label)

@@ -56,10 +56,10 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import lazyload
 
-from . import operations
+from ..outbox import queue as operations
 from .assistants import spec_for
-from .errors import Conflict, InvalidInput, NotFound, PluginError, RemoteError
-from .models import Assistant, AssistantFile, utcnow
+from ..errors import Conflict, InvalidInput, NotFound, PluginError, RemoteError
+from ..models import Assistant, AssistantFile, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +150,7 @@ def release(assistant_ids, team_id, release_label=None, *, plugin=None) -> dict[
     :class:`Conflict` for a version or an archived assistant (nothing is done in those cases),
     and the remote error, naming the assistant, when a clone fails (nothing is left behind)."""
     if plugin is None:
-        from .extension import get_state
+        from ..extension import get_state
 
         plugin = get_state()
     return {r.working.id: r.version.id

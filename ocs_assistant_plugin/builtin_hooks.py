@@ -48,7 +48,7 @@ def ocs_assistant_edit_opened(assistant_id, team_id):
     OpenAI failures are part of the report (state ``error``); another team's assistant raises
     ``NotFound``. The host fired the event, so ``ocs_authorize`` is not asked."""
     from .extension import get_state
-    from .sync import SyncService
+    from .lifecycle.sync import SyncService
 
     return SyncService(get_state(), team_id, authorize=False).check(assistant_id).to_dict()
 
@@ -57,7 +57,7 @@ def ocs_assistant_edit_opened(assistant_id, team_id):
 def ocs_release(assistant_ids, team_id, release_label):
     """``{working_id: version_id}``: a version per working assistant (:func:`~.versions.release`)."""
     from .extension import get_state
-    from .versions import release
+    from .lifecycle.versions import release
 
     return release(assistant_ids, team_id, release_label, plugin=get_state())
 
@@ -66,7 +66,7 @@ def ocs_release(assistant_ids, team_id, release_label):
 def ocs_reference_archived(reference):
     """Archive the assistant version the archived object used, if nothing live still uses it
     (:func:`~.archival.reference_archived`)."""
-    from .archival import reference_archived
+    from .lifecycle.archival import reference_archived
     from .extension import get_state
 
     reference_archived(get_state(), reference)
@@ -78,4 +78,4 @@ def close_owned_clients(exc: BaseException | None = None) -> None:
         client.close()
 
 
-PLUGIN_NAME = f"{PROJECT_NAME}.default_hooks"
+PLUGIN_NAME = f"{PROJECT_NAME}.builtin_hooks"

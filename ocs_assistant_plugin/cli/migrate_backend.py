@@ -13,10 +13,10 @@ from contextlib import ExitStack
 
 import click
 
-from . import migration
-from .cli import TEAM, _plugin_errors, assistants_cli
-from .errors import InvalidInput
-from .extension import get_state
+from ..lifecycle import backend_migration as migration
+from . import TEAM, _plugin_errors, assistants_cli
+from ..errors import InvalidInput
+from ..extension import get_state
 
 #: How long the command waits for the in-process outbox worker (``thread`` backend) to carry out
 #: the deletions before it exits; what is left stays in the outbox for the next worker run.

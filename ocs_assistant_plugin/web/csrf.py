@@ -12,7 +12,7 @@ import secrets
 
 from flask import current_app, request, session
 
-from .errors import ConfigurationError, InvalidInput
+from ..errors import ConfigurationError, InvalidInput
 
 SESSION_KEY = "_ocs_assistants_csrf"
 FORM_FIELD = "csrf_token"

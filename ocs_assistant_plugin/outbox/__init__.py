@@ -1,0 +1,1 @@
+"""Durable remote operations: the queue, the thread worker, the Celery tasks."""
