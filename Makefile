@@ -1,6 +1,8 @@
 # Two commands do all set-up on a fresh machine: `make run` and `make test`.
 PYTHON ?= python3
 VENV := .venv
+# Test processes: one per core (pytest-xdist); TEST_WORKERS=0 runs the suite in one process.
+TEST_WORKERS ?= auto
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
@@ -16,7 +18,7 @@ system:
 	bash scripts/bootstrap-system.sh
 
 test: $(STAMP) system
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 run: $(STAMP)
 	$(PY) -m example_host
