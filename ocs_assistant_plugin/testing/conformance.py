@@ -3,7 +3,9 @@
 :class:`SpecConformance` is an ``httpx2`` response event hook. It finds the spec operation that
 served the request (method + path template, below ``/v1``), then validates a JSON body against
 the operation's 200 schema (``AssistantObject``, ``ListFilesResponse``, ``Response``...) or, for
-an error status, against ``ErrorResponse``. Violations are collected, not raised, because the SDK
+an error status, against ``ErrorResponse``. A ``text/event-stream`` body (``responses.create``
+with ``stream=True``) has each event validated against the stream event schema its ``type``
+names (``ResponseTextDeltaEvent`` for ``response.output_text.delta``...). Violations are collected, not raised, because the SDK
 would turn an exception inside a hook into a connection error; call :meth:`assert_clean` at the
 end of a test (the ``openai_client`` fixture does)::
 
@@ -12,8 +14,9 @@ end of a test (the ``openai_client`` fixture does)::
 """
 from __future__ import annotations
 
-from .openapi import (SpecViolation, operation_for, success_schema_name,
-                      validate_response)
+from .openapi import (SpecViolation, operation_for, stream_event_schema_name,
+                      success_schema_name, validate_response)
+from .sse import parse_events
 
 
 class SpecConformance:
@@ -30,9 +33,13 @@ class SpecConformance:
         if self.api_root and path.startswith(self.api_root):
             path = path[len(self.api_root):]
         response.read()
-        if "json" not in response.headers.get("content-type", ""):
-            return
+        content_type = response.headers.get("content-type", "")
         found = operation_for(request.method, path)
+        if "text/event-stream" in content_type and response.status_code == 200:
+            self._check_events(f"{request.method} {request.url.path}", response.text)
+            return
+        if "json" not in content_type:
+            return
         document = found[0] if found else "assistants"
         if response.status_code == 200:
             schema_name = success_schema_name(found[2]) if found else None
@@ -47,6 +54,19 @@ class SpecConformance:
             validate_response(document, schema_name, response.json())
         except SpecViolation as violation:
             self.violations.append((f"{request.method} {request.url.path}", violation))
+
+    def _check_events(self, where: str, body: str) -> None:
+        for event in parse_events(body):
+            data = event.json()
+            kind = data.get("type") if isinstance(data, dict) else None
+            self.checked += 1
+            try:
+                if kind != event.event:
+                    raise AssertionError(f"the event named {event.event!r} carries a "
+                                         f"{kind!r} payload")
+                validate_response("responses", stream_event_schema_name(kind), data)
+            except (SpecViolation, KeyError, AssertionError) as violation:
+                self.violations.append((where, violation))
 
     def http_client(self, **options):
         """An SDK-default ``httpx2`` client with this hook installed (pass as ``http_client``)."""

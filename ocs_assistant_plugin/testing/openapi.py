@@ -123,6 +123,26 @@ def validate_response(document: str | None, schema_name: str, data) -> None:
         raise SpecViolation(schema_name, errors)
 
 
+@functools.cache
+def _stream_event_schemas() -> dict[str, str]:
+    schemas = load_spec("responses")["components"]["schemas"]
+    names = {}
+    for choice in schemas["ResponseStreamEvent"]["anyOf"]:
+        name = choice["$ref"].rsplit("/", 1)[-1]
+        for kind in schemas[name]["properties"]["type"].get("enum", ()):
+            names[kind] = name
+    return names
+
+
+def stream_event_schema_name(event_type: str) -> str:
+    """The component schema of a ``responses.create`` stream event by its ``type``
+    (``"response.output_text.delta"`` -> ``"ResponseTextDeltaEvent"``); KeyError if none."""
+    try:
+        return _stream_event_schemas()[event_type]
+    except KeyError:
+        raise KeyError(f"no stream event of type {event_type!r} in ResponseStreamEvent") from None
+
+
 # -- operations ------------------------------------------------------------------------------
 
 def _path_pattern(template: str) -> re.Pattern:

@@ -12,7 +12,7 @@ from typing import Callable
 
 from .api_errors import APIError
 from .multipart import parse_form
-from .responses_api import create_response
+from .responses_api import create_response, encode_events, stream_events
 from .state import StandInState
 from .validation import parse_json_body
 
@@ -40,6 +40,14 @@ class RawBody:
 def _upload(state: StandInState, request: Request) -> dict:
     fields, uploads = parse_form(request.headers.get("content-type", ""), request.body)
     return state.upload_file(fields, uploads)
+
+
+def _respond(state: StandInState, body) -> dict | RawBody:
+    """A Response, or with ``stream: true`` the same Response as server-sent events."""
+    response = create_response(state, body)
+    if body.get("stream"):
+        return RawBody(encode_events(stream_events(response)), "text/event-stream; charset=utf-8")
+    return response
 
 
 def _collection(path: str, item: str, *, noun: str, plural: str,
@@ -88,7 +96,7 @@ _TABLE: list[tuple[str, str, Callable]] = [
      lambda s, r, vector_store_id, batch_id: s.list_file_batch_files(vector_store_id, batch_id,
                                                                      r.query)),
 
-    ("POST", "/responses", lambda s, r: create_response(s, r.json())),
+    ("POST", "/responses", lambda s, r: _respond(s, r.json())),
 ]
 
 

@@ -74,6 +74,7 @@ class StandInState:
         self.files: dict[str, StoredFile] = {}
         self.vector_stores: dict[str, VectorStore] = {}
         self.batches: dict[str, FileBatch] = {}
+        self.responses: dict[str, dict] = {}  # stored response id -> its place in a conversation
 
     def _register(self, object_id: str) -> int:
         position = next(self._sequence)

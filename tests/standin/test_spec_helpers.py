@@ -66,3 +66,40 @@ def test_conformance_accepts_spec_shaped_responses():
 
     assert conformance.checked == 2
     conformance.assert_clean()
+
+
+def _stream(body: str) -> httpx2.Response:
+    return httpx2.Response(200, content=body.encode(),
+                           headers={"content-type": "text/event-stream"},
+                           request=httpx2.Request("POST", "http://x/v1/responses"))
+
+
+def test_conformance_checks_each_stream_event_against_its_type():
+    conformance = SpecConformance()
+    good = ('{"type": "response.output_text.delta", "item_id": "msg_1", "output_index": 0, '
+            '"content_index": 0, "delta": "Hi", "logprobs": [], "sequence_number": 3}')
+    missing_delta = ('{"type": "response.output_text.delta", "item_id": "msg_1", '
+                     '"output_index": 0, "content_index": 0, "logprobs": [], '
+                     '"sequence_number": 4}')
+
+    conformance(_stream(f"event: response.output_text.delta\ndata: {good}\n\n"
+                        f"event: response.output_text.delta\ndata: {missing_delta}\n\n"
+                        f"event: response.output_text.done\ndata: {good}\n\n"))
+
+    assert conformance.checked == 3
+    messages = [str(violation) for _, violation in conformance.violations]
+    assert len(messages) == 2
+    assert "ResponseTextDeltaEvent" in messages[0] and "delta" in messages[0]
+    assert "response.output_text.done" in messages[1]
+
+
+def test_parse_events_follows_the_event_stream_rules():
+    from ocs_assistant_plugin.testing.sse import parse_events
+
+    events = parse_events(": comment\r\nevent: delta\r\ndata: {\"text\": 1}\r\n\r\n"
+                          "data: line one\ndata:line two\n\n"
+                          "event: done\ndata: unterminated")
+
+    assert [(e.event, e.data) for e in events] == [("delta", '{"text": 1}'),
+                                                   ("message", "line one\nline two")]
+    assert events[0].json() == {"text": 1}
