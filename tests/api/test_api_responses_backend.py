@@ -53,7 +53,8 @@ def test_responses_request_is_accepted_by_responses_create(responses_api, openai
     assert tools["file_search"]["vector_store_ids"] == [created["vector_store_id"]]
     assert tools["code_interpreter"]["container"]["file_ids"] == [data["openai_id"]]
     assert tools["function"]["name"] == "lookup"
-    assert "file_search" in response.output_text and "lookup" in response.output_text
+    assert response.output_text == 'You said: "Hello"'
+    assert [t.type for t in response.tools] == ["file_search", "code_interpreter", "function"]
 
 
 def test_responses_request_for_an_unknown_assistant_is_not_found(app):
