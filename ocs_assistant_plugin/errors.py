@@ -39,6 +39,20 @@ class Forbidden(PluginError):
     code = "forbidden"
 
 
+class CsrfFailed(Forbidden):
+    """A changing request without the CSRF token (or, on the API, without a JSON body): 403,
+    refused before anything runs."""
+
+    code = "csrf_failed"
+
+
+class PayloadTooLarge(PluginError):
+    """An upload over ``OCS_ASSISTANTS_MAX_UPLOAD_BYTES`` (413)."""
+
+    status = 413
+    code = "payload_too_large"
+
+
 class NotFound(PluginError):
     status = 404
     code = "not_found"
@@ -49,6 +63,14 @@ class Conflict(PluginError):
 
     status = 409
     code = "conflict"
+
+
+class AlreadyManaged(Conflict):
+    """The remote object (an OpenAI assistant, vector store or file) is already managed by a
+    live assistant here: one team at most manages a remote object (409, never naming another
+    team)."""
+
+    code = "already_managed"
 
 
 class ConfigurationError(PluginError):

@@ -180,7 +180,6 @@ def update_assistant(assistant_id: int):
                        "With CSRF protection on, send the `csrf_token` field or the X-CSRF-Token "
                        "header.")
 def upload_file(assistant_id: int):
-    csrf.protect()
     data = {k: v for k, v in request.form.to_dict().items() if k != csrf.FORM_FIELD}
     data.update(request.files.to_dict())
     upload = validate(schemas.FileUploadSchema(), data)
@@ -221,8 +220,6 @@ def _sync_action_input() -> None:
     if request.is_json:
         data = request.get_json(silent=True)
         validate(schemas.SyncActionInputSchema(), {} if data is None else data)
-    else:
-        csrf.protect()
 
 
 def _sync_json(report):
@@ -288,7 +285,6 @@ def sync_upload_file(assistant_id: int, file_id: int):
     if request.is_json or not (request.form or request.files):
         _sync_action_input()
     else:
-        csrf.protect()
         data = {k: v for k, v in request.form.to_dict().items() if k != csrf.FORM_FIELD}
         data.update(request.files.to_dict())
         upload = validate(schemas.SyncFileUploadSchema(), data)

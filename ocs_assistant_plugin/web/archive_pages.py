@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, request, url_for
 
-from . import csrf
 from ..outbox import queue as operations
 from ..lifecycle.archival import ArchiveService
 from ..errors import ArchiveBlocked, Forbidden, InvalidInput, NotAuthenticated, PluginError
@@ -62,7 +61,6 @@ def assistant_archive(assistant_id: int):
     """The modal's confirm button."""
     from .pages import notify
 
-    csrf.protect()
     service = ArchiveService(get_state(), _team_id())
     try:
         result = service.archive(assistant_id)
@@ -99,7 +97,6 @@ def operation_list():
 def operation_retry(operation_id: int):
     from .pages import notify
 
-    csrf.protect()
     plugin = get_state()
     team_id = _team_id()
     if not plugin.authorize("archive", team_id, None):

@@ -58,12 +58,25 @@ def build_blueprint(name: str = "ocs_assistants", *, catch_unknown_pages: bool =
                         defaults={"rest": ""})
         bp.add_url_rule("/<path:rest>", endpoint=NO_PAGE_ENDPOINT, view_func=no_page,
                         methods=ALL_METHODS)
+    bp.before_request(guard_request)
     bp.register_error_handler(PluginError, handle_plugin_error)
     bp.register_error_handler(ValidationError, handle_validation_error)
     bp.register_error_handler(HTTPException, handle_http_exception)
     bp.register_error_handler(Exception, handle_unexpected_error)
     bp.context_processor(lambda: {"ocs_csrf_token": csrf.generate_token})
     return bp
+
+
+def _is_catch_all() -> bool:
+    endpoint = (request.endpoint or "").rpartition(".")[2]
+    return endpoint in (NO_PAGE_ENDPOINT, api.ENDPOINT_PREFIX + "no_route")
+
+
+def guard_request():
+    """Before any view of the blueprint: the CSRF rule for changing requests (not for the
+    catch-all rules, which only answer 404 or 405)."""
+    if not _is_catch_all():
+        csrf.guard(is_api=is_api_request())
 
 
 def _register_pages(bp: Blueprint) -> None:

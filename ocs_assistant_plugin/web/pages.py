@@ -8,7 +8,8 @@ layout with ``OCS_ASSISTANTS_BASE_TEMPLATE`` (a template with ``title`` and ``co
 
 Rules every view keeps:
 
-- every form post checks the CSRF token first (:func:`.csrf.protect`);
+- every form post carries the CSRF token (checked for the whole blueprint by :func:`.csrf.guard`
+  before any view runs);
 - bad input re-renders the form with what was typed and each message next to its field (400);
 - an OpenAI failure is a clear alert on the page (with the error's 502/503 status), never a
   500 page; a success redirects (post/redirect/get) and shows a notice once.
@@ -379,7 +380,6 @@ def assistant_new():
     service.require("create")
     if request.method == "GET":
         return _form_page("ocs_assistants/new.html", AssistantForm())
-    csrf.protect()
     form = AssistantForm.from_request()
     data = form.parse()
     if data is None:
@@ -401,7 +401,6 @@ def assistant_import():
     typed = {"openai_assistant_id": ""}
     if request.method == "GET":
         return render_page("ocs_assistants/import.html", values=typed, errors={})
-    csrf.protect()
     typed["openai_assistant_id"] = request.form.get("openai_assistant_id", "").strip()
     errors: dict[str, list[str]] = {}
     if not typed["openai_assistant_id"]:
@@ -435,7 +434,6 @@ def assistant_edit(assistant_id: int):
     if request.method == "GET":
         form = None if read_only else AssistantForm.from_assistant(assistant)
         return _edit_page(service, assistant, form)
-    csrf.protect()
     if read_only:
         # The service refuses with the reason (409): a version or an archived assistant.
         service.get_editable(assistant_id)
@@ -495,7 +493,6 @@ def _versions_of(assistant: Assistant) -> list[Assistant]:
 
 def file_upload(assistant_id: int):
     """The upload form's target without JavaScript (the script posts to the JSON API instead)."""
-    csrf.protect()
     service = _service()
     try:
         chosen = request.files.get("file")
@@ -520,7 +517,6 @@ def file_upload(assistant_id: int):
 
 
 def file_remove(assistant_id: int, file_id: int):
-    csrf.protect()
     service = _service()
     tool = request.form.get("tool") or None
     try:
@@ -567,7 +563,6 @@ FIX_ERRORS = (InvalidInput, Conflict, NotFound, RemoteError)
 
 def sync_action(assistant_id: int, action: str):
     """Pull, push or restore, after the confirmation the page asks for."""
-    csrf.protect()
     service = _service()
     service.get(assistant_id)  # 404 for another team's assistant, whatever the action
     sync = _sync_service(service)
@@ -585,7 +580,6 @@ def sync_action(assistant_id: int, action: str):
 def sync_file(assistant_id: int):
     """Fix one file of the sync report: upload or remove a file known here, keep or detach a
     file known only in OpenAI."""
-    csrf.protect()
     service = _service()
     service.get(assistant_id)
     sync = _sync_service(service)

@@ -232,20 +232,20 @@ def test_failed_detach_keeps_the_file(api, openai_client, openai_standin):
 
 
 def test_upload_needs_the_csrf_token_when_protection_is_on(make_app, openai_client):
-    from ocs_assistant_plugin.web import csrf
+    import re
 
     app = make_app(OCS_ASSISTANTS_CSRF_ENABLED=True)
     api = ApiClient(app)
     assistant = api.create(builtin_tools=["file_search"])
 
     missing = api.upload(assistant["id"], "file_search")
-    with api.client.session_transaction() as session:
-        session[csrf.SESSION_KEY] = "the-token"
+    page = api.client.get("/assistants/new", headers={"X-Team-Id": "1"}).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     wrong = api.upload(assistant["id"], "file_search", headers={"X-CSRF-Token": "other"})
-    right = api.upload(assistant["id"], "file_search", headers={"X-CSRF-Token": "the-token"})
+    right = api.upload(assistant["id"], "file_search", headers={"X-CSRF-Token": token})
 
-    assert missing.status_code == 400 and "csrf_token" in missing.get_json()["error"]["fields"]
-    assert wrong.status_code == 400 and "csrf_token" in wrong.get_json()["error"]["fields"]
+    assert missing.status_code == 403 and "csrf_token" in missing.get_json()["error"]["fields"]
+    assert wrong.status_code == 403 and "csrf_token" in wrong.get_json()["error"]["fields"]
     assert right.status_code == 201
     assert len(api.get(f"/assistants/{assistant['id']}").get_json()["files"]) == 1
 

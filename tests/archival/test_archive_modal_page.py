@@ -79,7 +79,7 @@ def test_confirming_an_unblocked_archive(browser, host, bot_with_versions, opena
     assert "Archive with 2 versions" in dialog
     token = TOKEN_RE.search(dialog).group(1)
 
-    assert browser.post(f"/assistants/{working}/archive").status_code == 400  # no CSRF token
+    assert browser.post(f"/assistants/{working}/archive").status_code == 403  # no CSRF token
     response = browser.post(f"/assistants/{working}/archive", data={"csrf_token": token})
 
     assert response.status_code == 302

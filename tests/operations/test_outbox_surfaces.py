@@ -158,7 +158,7 @@ def test_the_operations_page_shows_state_attempts_and_errors_and_retries(
     token = re.search(r'name="csrf_token" value="([^"]+)"', text).group(1)
     assert page("?status=done").count('data-testid="operation"') == 0
     assert browser.get("/assistants/operations?status=stuck").status_code == 400
-    assert browser.post("/assistants/operations/1/retry").status_code == 400  # no CSRF token
+    assert browser.post("/assistants/operations/1/retry").status_code == 403  # no CSRF token
 
     response = browser.post("/assistants/operations/1/retry", data={"csrf_token": token})
     assert response.status_code == 302

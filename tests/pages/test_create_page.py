@@ -114,7 +114,7 @@ def test_a_form_post_without_the_csrf_token_is_refused_with_a_clear_page(pages, 
 
     response = pages.post_form("/new", GOOD_FORM, token=False)
 
-    assert response.status_code == 400
+    assert response.status_code == 403
     page = text_of(response.get_data(as_text=True))
     assert "The CSRF token is missing: reload the page and try again." in page
     assert "csrf_token" in page
@@ -126,7 +126,7 @@ def test_a_forged_csrf_token_is_refused(pages, api):
 
     response = pages.client.post("/assistants/new", data={**GOOD_FORM, "csrf_token": "forged"})
 
-    assert response.status_code == 400
+    assert response.status_code == 403
     assert "The CSRF token is invalid or expired" in response.get_data(as_text=True)
     assert api.assistants() == []
 

@@ -132,10 +132,10 @@ def test_an_upload_needs_the_csrf_token(pages, api):
         data={"tool": "file_search", "file": (io.BytesIO(b"x"), "a.txt")},
         content_type="multipart/form-data")
 
-    assert response.status_code == 400
+    assert response.status_code == 403
     assert "CSRF token is missing" in response.get_data(as_text=True)
-    assert via_api.status_code == 400 and via_api.get_json()["error"]["fields"] == {
-        "csrf_token": ["Missing: send the csrf_token form field or the X-CSRF-Token header."]}
+    assert via_api.status_code == 403 and via_api.get_json()["error"]["code"] == "csrf_failed"
+    assert list(via_api.get_json()["error"]["fields"]) == ["csrf_token"]
     assert api.get(f"/assistants/{created['id']}").get_json()["files"] == []
 
 
@@ -196,7 +196,7 @@ def test_removing_a_file_needs_the_csrf_token(pages, api):
 
     response = pages.post_form(f"/{created['id']}/files/{record['id']}/remove", {}, token=False)
 
-    assert response.status_code == 400
+    assert response.status_code == 403
     assert len(api.get(f"/assistants/{created['id']}").get_json()["files"]) == 1
 
 

@@ -81,4 +81,4 @@ def test_importing_needs_the_csrf_token(pages, api, openai_client):
 
     response = pages.post_form("/import", {"openai_assistant_id": remote["id"]}, token=False)
 
-    assert response.status_code == 400 and api.assistants() == []
+    assert response.status_code == 403 and api.assistants() == []

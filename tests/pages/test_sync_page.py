@@ -93,7 +93,7 @@ def test_sync_fixes_need_the_csrf_token(pages, api, openai_client):
 
     response = pages.post_form(f"/{created['id']}/sync/pull", {}, token=False)
 
-    assert response.status_code == 400
+    assert response.status_code == 403
     assert "CSRF token is missing" in response.get_data(as_text=True)
     assert api.get(f"/assistants/{created['id']}").get_json()["instructions"] == "Be kind."
 

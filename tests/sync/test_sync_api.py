@@ -84,12 +84,13 @@ def test_form_posts_need_the_csrf_token_when_protection_is_on(make_app, openai_c
     modify_remote(openai_client, assistant["openai_id"], name="Renamed")
 
     response = api.post(f"/assistants/{assistant['id']}/push")  # what a cross-site form sends
-    assert response.status_code == 400
+    assert response.status_code == 403
+    assert response.get_json()["error"]["code"] == "csrf_failed"
     assert list(response.get_json()["error"]["fields"]) == ["csrf_token"]
     upload = api.post(f"/assistants/{assistant['id']}/sync/files/1/upload",
                       data={"file": (io.BytesIO(b"x"), "x.txt")},
                       content_type="multipart/form-data")
-    assert upload.status_code == 400
+    assert upload.status_code == 403
     assert read_remote(openai_client, assistant["openai_id"])["name"] == "Renamed"
 
     assert sync_action(api, assistant["id"], "push", json={})["state"] == "in_sync"
