@@ -183,34 +183,66 @@ def publish_version(version: Experiment) -> None:
     db.session.commit()
 
 
+def _frozen_pipelines(versions: list[Experiment]) -> list[Pipeline]:
+    """The pipeline versions released with these experiment versions that no other unarchived
+    experiment uses: they go with them (nothing could run them any more)."""
+    leaving = {v.id for v in versions}
+    frozen = {v.pipeline.id: v.pipeline for v in versions
+              if v.pipeline is not None and v.pipeline.is_version and not v.pipeline.archived}
+    if not frozen:
+        return []
+    still_used = set(db.session.execute(
+        select(Experiment.pipeline_id).where(Experiment.pipeline_id.in_(sorted(frozen)),
+                                             Experiment.archived.is_(False),
+                                             Experiment.id.not_in(sorted(leaving)))).scalars())
+    return [p for pipeline_id, p in frozen.items() if pipeline_id not in still_used]
+
+
+def _archive_with_frozen_pipelines(versions: list[Experiment]) -> list:
+    """Archive experiment versions and the pipeline versions frozen with them (caller commits);
+    returns the references of every object archived, for :func:`notify_archived`."""
+    experiments, pipelines = ExperimentProvider(), PipelineProvider()
+    frozen = _frozen_pipelines(versions)
+    references = [ref for v in versions for ref in experiments.references_for(v, v.working)]
+    references += [ref for p in frozen for ref in pipelines.references_for(p, p.working)]
+    for version in versions:
+        version.archived = True
+        version.published = False
+    for pipeline in frozen:
+        pipeline.archived = True
+    return references
+
+
 def archive_experiment_version(version: Experiment) -> list[str]:
-    """Archive one released version; participants lose it if it was the published one.
+    """Archive one released version (and the pipeline version released with it); participants
+    lose it if it was the published one. Every object archived is reported to the plugin, so
+    the assistant versions nothing uses any more are archived too.
 
     Returns what the plugin could not do (see :func:`notify_archived`)."""
     if not version.is_version:
         raise LifecycleError("Use “Archive experiment” to archive the working copy.")
     if version.archived:
         return []
-    references = ExperimentProvider().references_for(version, version.working)
-    version.archived = True
-    version.published = False
+    references = _archive_with_frozen_pipelines([version])
     db.session.commit()
     return notify_archived(references)
 
 
 def archive_experiment(experiment: Experiment) -> list[str]:
-    """Archive the working copy and every version (the whole chatbot)."""
+    """Archive the working copy and every version (the whole chatbot), with the pipeline
+    versions released with them."""
     if experiment.is_version:
         raise LifecycleError("This is a version: archive it with “Archive version”.")
     provider = ExperimentProvider()
-    released = [ref for v in experiment.versions if not v.archived
-                for ref in provider.references_for(v, experiment)]
+    references = provider.references_for(experiment, None)
+    references += _archive_with_frozen_pipelines(
+        [v for v in experiment.versions if not v.archived])
     experiment.archived = True
     for version in experiment.versions:
         version.archived = True
         version.published = False
     db.session.commit()
-    return notify_archived(released)
+    return notify_archived(references)
 
 
 def _live_users(pipeline: Pipeline) -> list[Experiment]:
@@ -230,8 +262,9 @@ def archive_pipeline(pipeline: Pipeline) -> list[str]:
         raise LifecycleError(f"Experiments still use this pipeline ({names}): remove it from "
                              "them or archive them first.")
     provider = PipelineProvider()
-    released = [ref for v in pipeline.versions if not v.archived
-                for ref in provider.references_for(v, pipeline)]
+    released = provider.references_for(pipeline, None) + [
+        ref for v in pipeline.versions if not v.archived
+        for ref in provider.references_for(v, pipeline)]
     pipeline.archived = True
     for version in pipeline.versions:
         version.archived = True

@@ -194,9 +194,11 @@ def ocs_reference_archived(reference):
     """The host archived a released object on its own: archive its assistant version if unused.
 
     The host fires this event; the plugin implements it (DESIGN 1.3): the assistant version the
-    object referenced is archived when no live reference still uses it (released references
-    to it with no live user are archived with it through their provider), its remote deletions are
-    recorded in the outbox, and :func:`ocs_assistant_archived` is fired. Nothing happens when
+    object referenced is archived once no other unarchived reference of any status uses it, its
+    remote deletions are recorded in the outbox, and :func:`ocs_assistant_archived` is fired. No
+    other reference is ever archived as a side effect (an older released version is the host's
+    rollback target): report every object you archive, including containers frozen with it (a
+    pipeline version released with an experiment version). Nothing happens when
     the reference points at a working assistant (archiving that stays the admin's decision), at
     an unknown or already archived assistant, or when the version is still referenced. Fire it
     after the host's own commit: the plugin commits the ``db.session``. Anything other than a

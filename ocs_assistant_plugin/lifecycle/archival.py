@@ -33,8 +33,9 @@ deletions (the assistants, their vector stores, and the files no unarchived assi
 still uses) in the outbox (:mod:`.operations`), which carries them out after the commit.
 
 The host fires ``ocs_reference_archived`` when it archives a released object on its own;
-:func:`reference_archived` then archives the assistant version that object used, if nothing live
-still references it (the version is vetted alone).
+:func:`reference_archived` then archives the assistant version that object used once no
+unarchived reference of any status uses it any more. It never archives another reference: an
+older released version is the host's rollback target, archived only when the host says so.
 
 Providers are host code: their answers are checked, and a bad one fails with
 :class:`~.errors.ReferenceProviderError` (502) naming the provider's ``kind`` and the field.
@@ -503,11 +504,14 @@ def archive(assistant: Assistant, *, plugin=None) -> ArchiveResult:
 
 def reference_archived(plugin, reference: Reference) -> list[int]:
     """The ``ocs_reference_archived`` event: archive the assistant version ``reference`` used
-    if nothing live still references that version. Returns the ids archived (none or one).
+    once no other unarchived reference (of any status, live or released, directly or through a
+    container) uses that version. Returns the ids archived (none or one).
 
-    Nothing happens when the reference points at a working assistant (archiving that stays the
-    admin's decision), at an unknown or already archived assistant, or when the version is still
-    referenced by a live object. Fire it after the host's own commit: the plugin commits."""
+    Nothing else is archived: a released reference still using the version keeps it (and is
+    left alone: it may be the host's rollback target); the version goes when the host reports
+    that last reference archived too. Nothing happens when the reference points at a working
+    assistant (archiving that stays the admin's decision) or at an unknown or already archived
+    assistant. Fire it after the host's own commit: the plugin commits."""
     if not isinstance(reference, Reference):
         raise InvalidInput("ocs_reference_archived needs a Reference.",
                            {"reference": [f"Expected a Reference, got {type(reference).__name__}."]})
@@ -522,14 +526,16 @@ def reference_archived(plugin, reference: Reference) -> list[int]:
         if version.archived:
             session.rollback()
             return []
-        sections, auto = vet(plugin, version.team_id, {version.id: version.version_number})
-        if sections:
+        sections, released = vet(plugin, version.team_id, {version.id: version.version_number})
+        # The reported object is archived in the host, whatever a provider that has not seen
+        # the host's change yet still answers for it.
+        released = [r for r in released if not _same_object(r, reference)]
+        if sections or released:
             session.rollback()
             log.info("assistant version %s stays: still referenced (%s)", version.id,
-                     ", ".join(s.title for s in sections))
+                     ", ".join([s.title for s in sections] + [r.label for r in released]))
             return []
         targets = archive_assistants(session, [version.id])
-        archive_references(plugin, auto)
         session.flush()
         recorded = record_deletions(plugin, targets, version.team_id)
         session.commit()
@@ -540,6 +546,10 @@ def reference_archived(plugin, reference: Reference) -> list[int]:
     if recorded:
         operations.dispatch(plugin)
     return [version.id]
+
+
+def _same_object(a: Reference, b: Reference) -> bool:
+    return a.kind == b.kind and str(a.id) == str(b.id)
 
 
 def _state():

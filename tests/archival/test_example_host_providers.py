@@ -150,16 +150,18 @@ def test_the_rules_with_the_example_hosts_providers(app, admin, bot, openai_clie
         lifecycle.archive_pipeline(db.session.get(Pipeline, intake))
     # version 2 was only used by the archived published version: archived by the hook
     assert admin.get(f"/assistants/{v2}").get_json()["archived"] is True
+    # Triage v1 was released with Clinic v1: the host archived it with Clinic and reported it
+    with app.app_context():
+        assert db.session.get(Pipeline, triage_v1).archived is True
 
     response = admin.post(f"/assistants/{working}/archive")
 
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["archived"] == [working, v1]
     assert {(r["kind"], r["id"]) for r in response.get_json()["auto_archived"]} == {
-        ("experiment", old), ("pipeline", triage_v1)}
+        ("experiment", old)}
     with app.app_context():
         assert db.session.get(Experiment, old).archived is True
-        assert db.session.get(Pipeline, triage_v1).archived is True
     remote = remote_assistant_ids(openai_client)
     for assistant_id in (working, v1, v2):
         assert admin.get(f"/assistants/{assistant_id}").get_json()["openai_id"] not in remote

@@ -58,16 +58,50 @@ def test_a_version_still_used_by_a_live_object_stays(api, host, observer, fire,
     assert openai_id in remote_assistant_ids(openai_client)
 
 
-def test_other_released_references_of_the_version_are_archived_with_it(api, host, fire,
-                                                                       bot_with_versions):
+def test_another_released_reference_keeps_the_version_and_is_not_archived(
+        api, host, observer, fire, bot_with_versions, openai_client):
     v1 = bot_with_versions["v1"]
     archived_now = host.experiment("Helpdesk v1", "released", assistant=v1)
+    rollback_target = host.experiment("Helpdesk v1 (older)", "released", assistant=v1)
     flow = host.pipeline("Flow v1", "released", v1)  # no live user left
+    openai_id = api.get(f"/assistants/{v1}").get_json()["openai_id"]
 
     fire(archived_now, v1)
 
-    assert flags(api, [v1]) == [True]
-    assert [r.id for r in host.pipelines.archived] == [flow.id]
+    # Both are still a host's rollback targets: nothing of theirs is touched.
+    assert flags(api, [v1]) == [False] and observer.archived == []
+    assert host.pipelines.archived == [] and host.experiments.archived == []
+    assert rollback_target.status is RefStatus.RELEASED and flow.status is RefStatus.RELEASED
+    assert openai_id in remote_assistant_ids(openai_client)
+
+
+def test_the_version_goes_when_its_last_reference_is_reported(api, host, observer, fire,
+                                                              bot_with_versions, openai_client):
+    v1 = bot_with_versions["v1"]
+    experiment = host.experiment("Helpdesk v1", "released", assistant=v1)
+    flow = host.pipeline("Flow v1", "released", v1)
+    openai_id = api.get(f"/assistants/{v1}").get_json()["openai_id"]
+
+    fire(experiment, v1)
+    assert flags(api, [v1]) == [False]
+    fire(flow, v1)
+
+    assert flags(api, [v1]) == [True] and observer.archived == [v1]
+    assert openai_id not in remote_assistant_ids(openai_client)
+    assert host.pipelines.archived == [] and host.experiments.archived == []  # the host's own
+
+
+def test_a_released_container_whose_users_are_archived_still_keeps_the_version(
+        api, host, fire, bot_with_versions):
+    v1 = bot_with_versions["v1"]
+    flow = host.pipeline("Flow v1", "released", v1)
+    host.experiment("Bot v1", "archived", pipeline=flow)  # its only user
+    direct = host.experiment("Helpdesk v1", "released", assistant=v1)
+
+    fire(direct, v1)
+
+    assert flags(api, [v1]) == [False] and host.pipelines.archived == []
+    assert flow.status is RefStatus.RELEASED
 
 
 def test_a_reference_to_the_working_assistant_changes_nothing(api, host, observer, fire, bot):

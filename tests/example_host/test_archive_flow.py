@@ -3,8 +3,8 @@ versions, the host's providers report them, and the host's own archive flows fir
 ``ocs_reference_archived`` so the plugin archives versions nothing live uses any more."""
 from __future__ import annotations
 
-from example_host.models import Experiment, db
-from host_testing import remote_assistant_ids
+from example_host.models import Experiment, Pipeline, db
+from host_testing import remote_assistant_ids, remote_vector_store_ids
 
 
 def _create_experiment(alice, assistant_id: int) -> int:
@@ -100,3 +100,60 @@ def test_archive_check_sees_the_versions_a_released_pipeline_uses(app, alice):
         "Experiments Referencing Pipeline": [("Bot", "unreleased", None, triage["id"]),
                                              ("Bot v1", "published", 1, version)],
     }
+
+
+def _experiment_rows(app, ids):
+    with app.app_context():
+        return [db.session.get(Experiment, i).archived for i in ids]
+
+
+def test_archiving_one_release_never_archives_the_other_rollback_targets(app, alice,
+                                                                         openai_client):
+    """Reuse on: three releases without changes share one assistant version. Archiving the
+    published one leaves the older releases (rollback targets) and the version alone; the
+    version goes with the last release that used it."""
+    assistant = alice.create_assistant("Helpdesk", builtin_tools=["file_search"])
+    experiment_id = _create_experiment(alice, assistant["id"])
+    for _ in range(3):
+        alice.post_form(f"/experiments/{experiment_id}/release", {"publish": "1"})
+    [(v1, used), (v2, _), (v3, _)] = _versions(app, experiment_id)
+    assert {a for _, a in _versions(app, experiment_id)} == {used}
+    store_id = alice.api_get(f"/assistants/{used}")["vector_store_id"]
+    assert store_id
+
+    alice.post_form(f"/experiments/{v3}/archive")
+
+    assert _experiment_rows(app, [v1, v2, v3]) == [False, False, True]
+    assert alice.api_get(f"/assistants/{used}")["archived"] is False
+    assert store_id in remote_vector_store_ids(openai_client)
+
+    alice.post_form(f"/experiments/{v1}/archive")
+    assert alice.api_get(f"/assistants/{used}")["archived"] is False
+    alice.post_form(f"/experiments/{v2}/archive")
+
+    assert alice.api_get(f"/assistants/{used}")["archived"] is True
+    assert store_id not in remote_vector_store_ids(openai_client)
+
+
+def test_archiving_a_release_archives_and_reports_the_pipeline_version_frozen_with_it(
+        app, alice, openai_client):
+    triage = alice.create_assistant("Triage", builtin_tools=["file_search"])
+    response = alice.post_form("/pipelines/new", {"name": "Flow", "node": [str(triage["id"])]})
+    pipeline_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    response = alice.post_form("/experiments/new", {"name": "Bot", "pipeline_id": str(pipeline_id)})
+    experiment_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    alice.post_form(f"/experiments/{experiment_id}/release", {"publish": "1"})
+    [(v1, _)] = _versions(app, experiment_id)
+    [version] = alice.api_get(f"/assistants/{triage['id']}")["versions"]
+    store_id = alice.api_get(f"/assistants/{version}")["vector_store_id"]
+    assert store_id
+
+    alice.post_form(f"/experiments/{v1}/archive")
+
+    with app.app_context():
+        frozen = db.session.get(Experiment, v1).pipeline
+        assert frozen.is_version and frozen.archived
+        assert db.session.get(Pipeline, pipeline_id).archived is False  # the working copy stays
+    # the assistant version the frozen pipeline used is archived and gone from OpenAI
+    assert alice.api_get(f"/assistants/{version}")["archived"] is True
+    assert store_id not in remote_vector_store_ids(openai_client)
