@@ -34,7 +34,7 @@ CONFIG_PREFIX = "OCS_ASSISTANTS_"
 
 BACKENDS = ("assistants", "responses")
 TASK_BACKENDS = ("thread", "eager", "celery")
-AUTHORIZE_ACTIONS = ("view", "create", "edit", "import", "sync", "release", "archive")
+AUTHORIZE_ACTIONS = ("view", "create", "edit", "import", "sync", "release", "archive", "try")
 
 #: Every configuration key (without the ``OCS_ASSISTANTS_`` prefix) and its default.
 CONFIG_DEFAULTS: dict[str, Any] = {

@@ -112,7 +112,8 @@ def ocs_authorize(action, team_id, assistant):
     Stops at the first non-``None`` result (firstresult).
 
     :param str action: one of ``view``, ``create``, ``edit``, ``import``, ``sync``, ``release``,
-        ``archive``.
+        ``archive``, ``try`` (send a message to the assistant from its page or the API; the
+        assistant must be readable with ``view`` too).
     :param int team_id: the team of the current request.
     :param assistant: the :class:`~ocs_assistant_plugin.models.Assistant` acted on, or ``None``
         for actions on the collection (``create``, ``import``, listing with ``view``).

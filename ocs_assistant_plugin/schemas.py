@@ -141,6 +141,44 @@ class ReleaseInputSchema(Schema):
                                            "(release_label), e.g. \"v3\"."))
 
 
+# -- try ------------------------------------------------------------------------------------
+
+TRY_INPUT_MAX = 32_768
+
+
+class TryInputSchema(Schema):
+    input = fields.Str(required=True, validate=validate.Length(1, TRY_INPUT_MAX), metadata=
+                       _described("The message to send, as a user of the chatbot would."))
+    previous_response_id = fields.Str(
+        load_default=None, allow_none=True, validate=validate.Length(1, 256), metadata=_described(
+            "The response_id of the previous answer, to continue that conversation; null or "
+            "absent starts a new one."))
+
+
+class CitationSchema(Schema):
+    file_id = fields.Str(dump_only=True, metadata=_described("The OpenAI File id."))
+    filename = fields.Str(dump_only=True)
+
+
+class TokenUsageSchema(Schema):
+    input_tokens = fields.Int(dump_only=True, metadata=_described(
+        "Tokens read, the earlier conversation included."))
+    output_tokens = fields.Int(dump_only=True)
+
+
+class TryResultSchema(Schema):
+    response_id = fields.Str(dump_only=True, metadata=_described(
+        "Send it as previous_response_id to continue the conversation."))
+    output_text = fields.Str(dump_only=True)
+    citations = _output_list(fields.Nested(CitationSchema), "The files the answer cites, each "
+                                                            "once, in order of first citation.")
+    usage = fields.Nested(TokenUsageSchema, dump_only=True)
+
+
+class TextDeltaSchema(Schema):
+    text = fields.Str(dump_only=True, metadata=_described("The next piece of the answer."))
+
+
 # -- files ------------------------------------------------------------------------------------
 
 

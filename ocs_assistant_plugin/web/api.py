@@ -12,15 +12,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from flask import Blueprint, jsonify, request, url_for
+import json
+import logging
+
+from flask import Blueprint, Response, jsonify, request, stream_with_context, url_for
 from werkzeug.exceptions import NotFound as RouteNotFound
 from werkzeug.routing import Map, Rule
 
 from . import csrf
 from .. import schemas
 from ..lifecycle.assistants import AssistantService, validate
-from ..errors import InvalidInput, NotAuthenticated
+from ..lifecycle.trying import TryService
+from ..errors import InvalidInput, NotAuthenticated, PluginError
+from ..remote.answers import Answer
 from ..extension import get_state
+
+log = logging.getLogger(__name__)
 
 API_PREFIX = "/api"
 ENDPOINT_PREFIX = "api_"
@@ -45,6 +52,7 @@ class ApiRoute:
     status: int = 200
     response_text: str = "OK"
     errors: tuple[int, ...] = field(default_factory=tuple)
+    event_stream: str = ""  # when set, the route also answers text/event-stream, as described
 
     @property
     def endpoint(self) -> str:
@@ -348,6 +356,57 @@ def release_assistant(assistant_id: int):
     service.get(assistant_id, "release")
     (released,) = release_versions(service.plugin, [assistant_id], service.team_id, body["label"])
     return _assistant_json(released.version, 201 if released.created else 200)
+
+
+# -- try ----------------------------------------------------------------------------------------
+
+EVENT_STREAM = "text/event-stream"
+_TRY_EVENTS = ("`delta` events (`{\"text\"}`, the answer as it is written), then one `done` "
+               "(TryResult) or one `error` (the error shape: OpenAI failing, or refusing the "
+               "input, while the answer streams).")
+
+
+def _event(name: str, data: dict) -> str:
+    return f"event: {name}\ndata: {json.dumps(data)}\n\n"
+
+
+def _try_events(service, prepared):
+    """The streamed answer as server-sent events; a failure ends it with an `error` event
+    (once the stream has begun there is no status left to send)."""
+    try:
+        for piece in service.stream(prepared):
+            if isinstance(piece, Answer):
+                yield _event("done", schemas.TryResultSchema().dump(piece))
+            else:
+                yield _event("delta", schemas.TextDeltaSchema().dump(piece))
+    except PluginError as exc:
+        yield _event("error", exc.to_dict())
+    except Exception:  # a bug: say so in the stream rather than cut it off without a word
+        log.exception("a streamed try failed")
+        yield _event("error", {"error": {
+            "code": "internal_error", "fields": {},
+            "message": "The answer failed unexpectedly; the server's log has the details."}})
+
+
+@api_route("/assistants/<int:assistant_id>/try", "POST", tag="try",
+           summary="Send a message to an assistant and read its answer", body="TryInput",
+           response="TryResult", errors=COMMON_ERRORS + (404, 409) + REMOTE_ERRORS,
+           event_stream=_TRY_EVENTS,
+           description="Sends the assistant's configuration (as `responses_request`) and the "
+                       "input to OpenAI's Responses API, for working assistants and versions on "
+                       "either backend. `previous_response_id` (an earlier answer's "
+                       "`response_id`) continues that conversation; an unknown one is 400 "
+                       "naming the field. Nothing is saved. With `Accept: text/event-stream` the "
+                       "answer streams as server-sent events; errors found before OpenAI is "
+                       "asked still answer with their status and the JSON error shape.")
+def try_assistant(assistant_id: int):
+    service = TryService(_service())
+    prepared = service.prepare(assistant_id, _json_body())
+    if request.accept_mimetypes.best_match(["application/json", EVENT_STREAM]) == EVENT_STREAM:
+        return Response(stream_with_context(_try_events(service, prepared)),
+                        mimetype=EVENT_STREAM,
+                        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return jsonify(schemas.TryResultSchema().dump(service.answer(prepared)))
 
 
 # -- archiving and the remote-operations outbox ---------------------------------------------------

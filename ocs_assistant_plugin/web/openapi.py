@@ -79,6 +79,8 @@ def build_document(routes, server_url: str, version: str) -> dict:
     spec.components.schema("AssistantPage", schema=schemas.AssistantPageSchema)
     spec.components.schema("ImportInput", schema=schemas.ImportInputSchema)
     spec.components.schema("FileUpload", schema=schemas.FileUploadSchema)
+    spec.components.schema("TryInput", schema=schemas.TryInputSchema)
+    spec.components.schema("TryResult", schema=schemas.TryResultSchema)
 
     paths: dict[str, dict] = {}
     for route in routes:
@@ -103,6 +105,9 @@ def build_document(routes, server_url: str, version: str) -> dict:
                 operation["responses"][str(route.status)] = {
                     "description": route.response_text,
                     "content": {"application/json": {"schema": route.response}}}
+            if route.event_stream:
+                operation["responses"][str(route.status)]["content"]["text/event-stream"] = {
+                    "schema": {"type": "string", "description": route.event_stream}}
             for status in route.errors:
                 operation["responses"][str(status)] = {
                     "description": ERROR_STATUSES[status],
