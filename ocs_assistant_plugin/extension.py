@@ -119,6 +119,9 @@ class PluginState:
         self.blueprint = None
         #: The remote-operations thread worker, started by the first ``operations.dispatch``.
         self.operations_worker = None
+        #: The outbox's Celery tasks (backend ``celery``), once :meth:`init_celery` ran.
+        self.celery_tasks = None
+        self._app = app
 
     @property
     def hook(self):
@@ -138,6 +141,29 @@ class PluginState:
             self.pm.unregister(plugin)
             raise
         return registered
+
+    def init_celery(self, celery_app):
+        """Register the outbox's tasks ``ocs_assistant_plugin.run_remote_operations`` and
+        ``ocs_assistant_plugin.sweep_remote_operations`` on ``celery_app`` and put the sweep in
+        its ``beat_schedule`` (every ``OCS_ASSISTANTS_OPERATIONS_SWEEP_INTERVAL`` seconds).
+
+        ``init_app`` does this itself when the host stored its Celery app in
+        ``app.extensions["celery"]`` first (Flask's ``celery_init_app`` pattern); call it when
+        the Celery app is made later. Needs ``OCS_ASSISTANTS_TASK_BACKEND = "celery"``.
+        Returns the registered tasks (``.run``, ``.sweep``)."""
+        from .outbox import celery_tasks
+
+        if self.config[CONFIG_PREFIX + "TASK_BACKEND"] != "celery":
+            raise ConfigurationError(
+                f"init_celery needs {CONFIG_PREFIX}TASK_BACKEND = 'celery' (it is "
+                f"{self.config[CONFIG_PREFIX + 'TASK_BACKEND']!r}): with another backend the "
+                "Celery tasks would compete with the app's own worker.",
+                {CONFIG_PREFIX + "TASK_BACKEND": ["must be 'celery' to use init_celery"]})
+        if self.celery_tasks is not None and self.celery_tasks.celery_app is celery_app:
+            return self.celery_tasks
+        interval = operations.Settings.from_config(self.config).sweep_interval
+        self.celery_tasks = celery_tasks.register(celery_app, self._app, self, interval)
+        return self.celery_tasks
 
     # -- typed hook wrappers, used by the plugin's own code -------------------------------------
 
@@ -243,6 +269,8 @@ class AssistantPlugin:
 
         state = PluginState(app, db, self)
         app.extensions[EXTENSION_KEY] = state
+        if app.config[CONFIG_PREFIX + "TASK_BACKEND"] == "celery" and "celery" in app.extensions:
+            state.init_celery(app.extensions["celery"])  # else the host calls init_celery later
         app.teardown_appcontext(builtin_hooks.close_owned_clients)
 
         if app.config[CONFIG_PREFIX + "REGISTER_BLUEPRINT"]:

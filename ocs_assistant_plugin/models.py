@@ -208,6 +208,10 @@ class RemoteOperation(Base):
     next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False,
                                                          default=utcnow)
     payload: Mapped[dict] = mapped_column(JSONType, nullable=False, default=dict)
+    # The worker that took it last ("host pid N (celery)") and when: while it is running, who
+    # holds it and since when.
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(255))
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow,
                                                     onupdate=utcnow)

@@ -365,6 +365,11 @@ class RemoteOperationSchema(Schema):
     last_error = fields.Str(dump_only=True, allow_none=True)
     next_attempt_at = fields.DateTime(dump_only=True, metadata=_described(
         "When it is tried next (for a running one: when its claim lapses)."))
+    claimed_by = fields.Str(dump_only=True, allow_none=True, metadata=_described(
+        "The worker that took it last (machine, process, kind): for a running one, who holds "
+        "it."))
+    claimed_at = fields.DateTime(dump_only=True, allow_none=True, metadata=_described(
+        "When that worker took it."))
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
 

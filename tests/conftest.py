@@ -82,3 +82,22 @@ def api(app):
 def plugin(app):
     """The app's plugin state: ``app.extensions["ocs_assistants"]``."""
     return app.extensions["ocs_assistants"]
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """A Redis server on loopback for the whole run (Celery's broker); nothing kept on disk."""
+    from redis_server import RedisServer
+
+    server = RedisServer().start()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def redis_url(redis_server):
+    """The session's Redis, emptied for this test (no message left by another test)."""
+    redis_server.flush()
+    return redis_server.url

@@ -45,9 +45,10 @@ class HostHooks:
 
 
 def create_host_app(database_url: str, client=None, *, register_hooks: bool = True,
-                    create_tables: bool = True, **config) -> Flask:
+                    create_tables: bool = True, before_plugin=None, **config) -> Flask:
     """A host app on ``database_url`` with the plugin set up and its tables created
-    (``create_tables=False``: left to the test, e.g. through the plugin's migrations)."""
+    (``create_tables=False``: left to the test, e.g. through the plugin's migrations).
+    ``before_plugin(app)`` runs before ``init_app`` (e.g. the host's ``celery_init_app``)."""
     app = Flask("test_host")
     app.config.update(
         TESTING=True,
@@ -59,6 +60,8 @@ def create_host_app(database_url: str, client=None, *, register_hooks: bool = Tr
     app.config.update(config)
     db = SQLAlchemy()
     db.init_app(app)
+    if before_plugin is not None:
+        before_plugin(app)
     AssistantPlugin(app, db)
     if register_hooks:
         app.extensions["ocs_assistants"].register(HostHooks(client), name="test_host")

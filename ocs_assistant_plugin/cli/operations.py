@@ -54,7 +54,8 @@ def run_command(ids, limit):
     with _plugin_errors():
         for operation_id in ids:
             operations.get_operation(plugin, operation_id)  # an unknown id is an error
-        tried = operations.run_pending(plugin, limit=limit, ids=list(ids) or None)
+        tried = operations.run_pending(plugin, limit=limit, ids=list(ids) or None,
+                                       worker=operations.worker_name("cli"))
     _print_outcome(tried, "Nothing is due." if not ids else "None of them is pending.")
 
 
@@ -69,23 +70,34 @@ def retry_command(ids, team):
         if not again:
             click.echo("No failed operations.")
             return
-        tried = operations.run_pending(plugin, ids=[o.id for o in again])
+        tried = operations.run_pending(plugin, ids=[o.id for o in again],
+                                       worker=operations.worker_name("cli"))
     _print_outcome(tried, "None of them could be started (another worker has them).")
 
 
 def _print_table(rows) -> None:
-    header = ("ID", "TEAM", "KIND", "TARGET", "STATUS", "ATTEMPTS", "NEXT ATTEMPT", "LAST ERROR")
+    header = ("ID", "TEAM", "KIND", "TARGET", "STATUS", "ATTEMPTS", "NEXT ATTEMPT", "WORKER",
+              "SINCE", "LAST ERROR")
     table = [header] + [
         (str(o.id), "-" if o.team_id is None else str(o.team_id), o.kind, o.target, o.status,
          str(o.attempts),
          o.next_attempt_at.strftime("%Y-%m-%d %H:%M:%S") if o.status in ("pending", "running")
          else "-",
+         *_holder(o),
          (o.last_error or "-").replace("\n", " ")[:120])
         for o in rows]
     widths = [max(len(row[i]) for row in table) for i in range(len(header) - 1)]
     for row in table:
         cells = [cell.ljust(width) for cell, width in zip(row, widths)] + [row[-1]]
         click.echo("  ".join(cells).rstrip())
+
+
+def _holder(operation) -> tuple[str, str]:
+    """Who holds a running operation and since when (UTC); ``-`` otherwise."""
+    if operation.status != "running" or not operation.claimed_by:
+        return "-", "-"
+    since = operation.claimed_at.strftime("%Y-%m-%d %H:%M:%S") if operation.claimed_at else "-"
+    return operation.claimed_by, since
 
 
 def _print_outcome(tried, nothing: str) -> None:

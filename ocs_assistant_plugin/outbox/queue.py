@@ -31,8 +31,9 @@ Who runs them (``OCS_ASSISTANTS_TASK_BACKEND``), started by :func:`dispatch` aft
 - ``thread`` (default): a daemon thread in the app process (:class:`ThreadWorker`), started the
   first time it is needed, that also polls every ``OPERATIONS_POLL_INTERVAL`` seconds;
 - ``eager``: :func:`run_pending` right away in the calling thread (tests, scripts);
-- ``celery``: the task ``ocs_assistant_plugin.run_remote_operations`` (needs Celery installed,
-  and a Celery app whose tasks run inside the Flask app context).
+- ``celery``: a message for the task ``ocs_assistant_plugin.run_remote_operations`` run by Celery
+  workers, and a periodic sweep in Celery beat (:mod:`.celery_tasks`); the web process carries
+  out nothing itself.
 
 ``flask assistants operations list|run|retry`` drive the same functions by hand; a host calls
 :func:`resume` at start-up so a restarted process finishes what a dead one left.
@@ -59,6 +60,8 @@ import email.utils
 import importlib.util
 import logging
 import numbers
+import os
+import socket
 import threading
 from dataclasses import dataclass, field
 
@@ -91,9 +94,11 @@ CONFIG_DEFAULTS = {
     "OPERATIONS_MAX_RETRY_DELAY": MAX_RETRY.total_seconds(),
     "OPERATIONS_LEASE": 300.0,  # seconds a claim lasts before a dead worker's row is retaken
     "OPERATIONS_POLL_INTERVAL": 10.0,  # the thread worker also looks every this many seconds
+    "OPERATIONS_SWEEP_INTERVAL": 30.0,  # Celery beat sends the sweep every this many seconds
 }
 
-CELERY_TASK_NAME = "ocs_assistant_plugin.run_remote_operations"
+#: Longest ``claimed_by`` kept (the column's size).
+CLAIMED_BY_MAX = 255
 
 
 # -- configuration ---------------------------------------------------------------------------------
@@ -107,6 +112,7 @@ class Settings:
     max_retry_delay: dt.timedelta
     lease: dt.timedelta
     poll_interval: float
+    sweep_interval: float
 
     @classmethod
     def from_config(cls, config) -> "Settings":
@@ -120,6 +126,7 @@ class Settings:
             max_retry_delay=dt.timedelta(seconds=value("OPERATIONS_MAX_RETRY_DELAY")),
             lease=dt.timedelta(seconds=value("OPERATIONS_LEASE")),
             poll_interval=float(value("OPERATIONS_POLL_INTERVAL")),
+            sweep_interval=float(value("OPERATIONS_SWEEP_INTERVAL")),
         )
 
 
@@ -139,11 +146,11 @@ def init_app(app) -> None:
         if isinstance(number, bool) or not isinstance(number, int) or not low <= number <= high:
             fail(key, f"an integer from {low} to {high}")
     for key in ("OPERATIONS_RETRY_DELAY", "OPERATIONS_MAX_RETRY_DELAY", "OPERATIONS_LEASE",
-                "OPERATIONS_POLL_INTERVAL"):
+                "OPERATIONS_POLL_INTERVAL", "OPERATIONS_SWEEP_INTERVAL"):
         number = config[CONFIG_PREFIX + key]
         if isinstance(number, bool) or not isinstance(number, numbers.Real) or number < 0:
             fail(key, "a number of seconds >= 0")
-    for key in ("OPERATIONS_LEASE", "OPERATIONS_POLL_INTERVAL"):
+    for key in ("OPERATIONS_LEASE", "OPERATIONS_POLL_INTERVAL", "OPERATIONS_SWEEP_INTERVAL"):
         if config[CONFIG_PREFIX + key] <= 0:
             fail(key, "a number of seconds > 0")
     if config.get(CONFIG_PREFIX + "TASK_BACKEND") == "celery" and not celery_available():
@@ -299,10 +306,28 @@ def requeue_stale(plugin, *, now: dt.datetime | None = None) -> int:
     return failed + requeued
 
 
+def worker_name(kind: str = "in process") -> str:
+    """Who is carrying an operation out, as the operations page shows it: the machine, the
+    process and what runs there (``thread`` worker, ``celery`` worker, ``cli``, or ``in
+    process`` for a service trying its own operations at once)."""
+    return f"{socket.gethostname()} pid {os.getpid()} ({kind})"
+
+
+def count_due(plugin, *, now: dt.datetime | None = None) -> int:
+    """How many pending operations are due at ``now`` (default: the clock)."""
+    return plugin.db.session.execute(
+        sa.select(sa.func.count()).select_from(RemoteOperation)
+        .where(RemoteOperation.status == PENDING,
+               RemoteOperation.next_attempt_at <= (now or utcnow()))).scalar_one()
+
+
 def claim_due(plugin, *, now: dt.datetime | None = None, limit: int | None = None,
-              exclude=(), ids=None) -> list[Claim]:
+              exclude=(), ids=None, worker: str | None = None) -> list[Claim]:
     """Atomically take up to ``limit`` pending operations that are due at ``now`` (or, with
     ``ids``, those operations whatever their schedule), mark them ``running`` and commit.
+
+    ``worker`` (default :func:`worker_name`) and the time are kept on each row
+    (``claimed_by``, ``claimed_at``) so an operator sees who holds a running operation.
 
     Safe with several workers: PostgreSQL skips rows another worker has locked, and the
     conditional ``UPDATE`` lets exactly one worker move a row from pending to running."""
@@ -310,6 +335,7 @@ def claim_due(plugin, *, now: dt.datetime | None = None, limit: int | None = Non
     settings = Settings.from_config(plugin.config)
     at = now or utcnow()
     limit = settings.concurrency if limit is None else limit
+    worker = (worker or worker_name())[:CLAIMED_BY_MAX]
     if limit <= 0:
         return []
     query = sa.select(RemoteOperation.id).where(RemoteOperation.status == PENDING)
@@ -330,7 +356,8 @@ def claim_due(plugin, *, now: dt.datetime | None = None, limit: int | None = Non
                 sa.update(RemoteOperation)
                 .where(RemoteOperation.id == operation_id, RemoteOperation.status == PENDING)
                 .values(status=RUNNING, attempts=RemoteOperation.attempts + 1,
-                        next_attempt_at=at + settings.lease)
+                        next_attempt_at=at + settings.lease, claimed_by=worker,
+                        claimed_at=utcnow())
             ).rowcount
             if moved == 1:
                 taken.append(operation_id)
@@ -353,7 +380,8 @@ def claim_due(plugin, *, now: dt.datetime | None = None, limit: int | None = Non
 
 
 def run_pending(plugin, *, now: dt.datetime | None = None, limit: int = 100,
-                ids=None, stop: threading.Event | None = None) -> list[RemoteOperation]:
+                ids=None, stop: threading.Event | None = None,
+                worker: str | None = None) -> list[RemoteOperation]:
     """Carry out up to ``limit`` operations that are due at ``now`` (default: the clock), or
     with ``ids`` exactly those pending operations even if not yet due.
 
@@ -368,7 +396,7 @@ def run_pending(plugin, *, now: dt.datetime | None = None, limit: int = 100,
     while len(tried) < limit and not (stop is not None and stop.is_set()):
         at = now or utcnow()
         batch = claim_due(plugin, now=at, limit=min(settings.concurrency, limit - len(tried)),
-                          exclude=tried, ids=ids)
+                          exclude=tried, ids=ids, worker=worker)
         if not batch:
             break
         outcomes = carry_out(plugin, batch, settings, now=at)
@@ -549,9 +577,13 @@ def run_now(plugin, ids) -> list[RemoteOperation]:
     backend retries those that failed.
 
     The rows are claimed like a worker claims them: one that a running worker took first is
-    left to it, never sent twice. Returns the operations tried, as they are now."""
+    left to it, never sent twice. Returns the operations tried, as they are now. On the
+    ``celery`` backend nothing is tried here: the workers are told instead."""
     ids = [i for i in ids if i is not None]
     if not ids:
+        return []
+    if plugin.config.get(CONFIG_PREFIX + "TASK_BACKEND") == "celery":
+        dispatch(plugin)  # the Celery workers carry them out; the web process does not
         return []
     tried = run_pending(plugin, ids=ids, limit=len(ids))
     if any(operation.status == PENDING for operation in tried):
@@ -577,8 +609,10 @@ def dispatch(plugin) -> None:
     backend = plugin.config.get(CONFIG_PREFIX + "TASK_BACKEND", "thread")
     if backend == "eager":
         run_pending(plugin)
-    elif backend == "celery":
-        celery_task().delay()
+    elif backend == "celery":  # only a message: the web process carries out nothing itself
+        from .celery_tasks import send_run
+
+        send_run(getattr(plugin, "celery_tasks", None))
     else:
         worker_for(plugin).wake()
 
@@ -660,7 +694,7 @@ class ThreadWorker:
             with self.app.app_context():
                 plugin = get_state(self.app)
                 try:
-                    tried = run_pending(plugin, stop=self._stop)
+                    tried = run_pending(plugin, stop=self._stop, worker=worker_name("thread"))
                 except Exception:  # a database outage must not kill the worker: log, poll again
                     log.exception("the remote-operations worker failed; it will try again")
                 finally:
@@ -672,27 +706,3 @@ class ThreadWorker:
                 if not self._wake.is_set():  # nobody announced work during this pass
                     self._idle.set()
             self._wake.wait(interval)
-
-
-_celery_task = None
-
-
-def celery_task():
-    """The Celery task running :func:`run_pending` (defined on first use; needs Celery)."""
-    global _celery_task
-    if _celery_task is None:
-        if not celery_available():
-            raise ConfigurationError(
-                "OCS_ASSISTANTS_TASK_BACKEND is 'celery' but Celery is not installed.")
-        import celery
-        from flask import current_app
-
-        @celery.shared_task(name=CELERY_TASK_NAME, ignore_result=True)
-        def run_remote_operations():
-            """Run due remote operations; the Celery app must run tasks in the Flask app context."""
-            from ..extension import get_state
-
-            run_pending(get_state(current_app))
-
-        _celery_task = run_remote_operations
-    return _celery_task

@@ -30,7 +30,7 @@ def cli(app):
 
 def test_the_api_lists_the_teams_operations_newest_first(api, make_bot, openai_standin):
     bot = make_bot()
-    openai_standin.inject_fault(status=429, retry_after=1, times=1, method="DELETE",
+    openai_standin.inject_fault(status=429, retry_after=60, times=1, method="DELETE",
                                 path_prefix="/v1/files")
     archive(api, bot)
     other = api.create(name="Theirs", expect=201)
@@ -43,7 +43,8 @@ def test_the_api_lists_the_teams_operations_newest_first(api, make_bot, openai_s
     assert [o["target"] for o in items] == [other["openai_id"]] + targets_of(bot)[::-1]
     file_op = items[1]
     assert set(file_op) == {"id", "team_id", "kind", "target", "status", "attempts", "last_error",
-                            "next_attempt_at", "created_at", "updated_at"}
+                            "next_attempt_at", "claimed_by", "claimed_at", "created_at",
+                            "updated_at"}
     assert (file_op["kind"], file_op["status"], file_op["attempts"]) == ("delete_file", "pending", 1)
     assert "429" in file_op["last_error"]
     assert dt.datetime.fromisoformat(file_op["next_attempt_at"]).tzinfo is not None
@@ -167,6 +168,38 @@ def test_the_operations_page_shows_state_attempts_and_errors_and_retries(
     assert deletes(openai_standin, bot["openai_id"]) == [500, 200]
 
 
+def test_a_running_operation_shows_which_worker_holds_it_and_since_when(
+        make_app, openai_client, openai_standin):
+    app = make_app(OCS_ASSISTANTS_CSRF_ENABLED=True, **CONFIG)
+    plugin = app.extensions["ocs_assistants"]
+    api, browser = ApiClient(app), app.test_client()
+    browser.environ_base["HTTP_X_TEAM_ID"] = "1"
+    openai_standin.inject_fault(status=500, times=1, method="DELETE")
+    bot = api.create(name="Bot")
+    archive(api, bot)  # the deletion failed once: pending, due later
+    before = dt.datetime.now(dt.timezone.utc)
+    with app.app_context():
+        (claim,) = operations.claim_due(plugin, ids=[1], worker="node-7 pid 42 (celery)")
+
+    (listed,) = api.get("/operations").get_json()["items"]
+    assert (listed["status"], listed["claimed_by"]) == ("running", "node-7 pid 42 (celery)")
+    since = dt.datetime.fromisoformat(listed["claimed_at"])
+    assert since >= before - dt.timedelta(seconds=1)
+    row = app.test_cli_runner().invoke(args=["assistants", "operations", "list"]).output
+    assert re.search(r"running\s+2\s+\S+ \S+\s+node-7 pid 42 \(celery\)\s+"
+                     + since.strftime("%Y-%m-%d %H:%M:%S"), row), row
+    text = browser.get("/assistants/operations").get_data(as_text=True)
+    cell = re.search(r'data-testid="operation-worker">(.*?)</td>', text, re.S).group(1)
+    assert "node-7 pid 42 (celery)" in cell and "since" in cell
+
+    with app.app_context():  # once it is done nobody holds it: the page says nothing more
+        operations._record(plugin, [operations.Outcome(claim)],
+                           dt.datetime.now(dt.timezone.utc),
+                           operations.Settings.from_config(plugin.config))
+    text = browser.get("/assistants/operations").get_data(as_text=True)
+    assert "node-7" not in text
+
+
 # -- configuration ------------------------------------------------------------------------------------
 
 
@@ -180,15 +213,10 @@ def test_bad_outbox_settings_are_refused_naming_the_key(key, value, make_app):
     assert list(error.value.fields) == ["OCS_ASSISTANTS_" + key]
 
 
-def test_the_celery_backend_needs_celery(make_app):
-    with pytest.raises(ConfigurationError) as error:
-        make_app(OCS_ASSISTANTS_TASK_BACKEND="celery")
-    assert "Celery is not installed" in error.value.message
-
-
 def test_the_defaults(make_app):
     app = make_app()
     assert {key: app.config["OCS_ASSISTANTS_" + key] for key in operations.CONFIG_DEFAULTS} == {
         "OPERATIONS_CONCURRENCY": 16, "OPERATIONS_MAX_ATTEMPTS": 15,
         "OPERATIONS_RETRY_DELAY": 30.0, "OPERATIONS_MAX_RETRY_DELAY": 3600.0,
-        "OPERATIONS_LEASE": 300.0, "OPERATIONS_POLL_INTERVAL": 10.0}
+        "OPERATIONS_LEASE": 300.0, "OPERATIONS_POLL_INTERVAL": 10.0,
+        "OPERATIONS_SWEEP_INTERVAL": 30.0}
