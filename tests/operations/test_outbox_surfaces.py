@@ -15,7 +15,7 @@ from plugin_host import ApiClient
 
 
 def archive(api, bot, team=1):
-    response = api.post(f"/assistants/{bot['id']}/archive", team=team)
+    response = api.post(f"/assistants/{bot['id']}/archive", team=team, json={})
     assert response.status_code == 200, response.get_json()
 
 
