@@ -478,7 +478,20 @@ def _edit_page(service: AssistantService, assistant: Assistant, form: AssistantF
                       sync_actions=sync is not None, alerts=alerts,
                       files_by_tool={tool: assistant.files_for(tool) for tool in TOOLS_WITH_FILES},
                       stored_content={f.id for f in assistant.files if f.content_id is not None},
-                      api_prefix=url_for(".assistant_list").rstrip("/") + "/api")
+                      api_prefix=url_for(".assistant_list").rstrip("/") + "/api",
+                      try_url=_try_url(service, assistant))
+
+
+def _try_url(service: AssistantService, assistant: Assistant) -> str | None:
+    """Where the "Try it" panel sends messages; None (no panel) for an archived assistant or a
+    user who may not try it."""
+    if assistant.archived:
+        return None
+    try:
+        service.require("try", assistant)
+    except Forbidden:
+        return None
+    return url_for(".api_try_assistant", assistant_id=assistant.id)
 
 
 def _versions_of(assistant: Assistant) -> list[Assistant]:
