@@ -1,11 +1,12 @@
 """POST /api/assistants/<id>/try: the answer as JSON or streamed as server-sent events."""
 from __future__ import annotations
 
+import jsonschema
 import pytest
 
 from ocs_assistant_plugin import hookimpl
 from ocs_assistant_plugin.testing.sse import parse_events
-from plugin_host import ApiClient, add_assistant_row, snapshot
+from plugin_host import ApiClient, add_assistant_row, as_json_schema, snapshot
 
 STREAM = {"Accept": "text/event-stream"}
 REFUND_QUESTION = "How is a refund paid after a refund request?"
@@ -301,3 +302,23 @@ def test_an_unknown_previous_response_id_is_400_naming_the_field(try_api, helpde
     assert events == [("error", {"error": error})]
     assert snapshot(try_api, recording_client) == before
 
+
+
+@pytest.mark.parametrize("backend", ["responses"])
+def test_the_openapi_document_describes_the_try_route(try_api, helpdesk):
+    document = try_api.get("/openapi.json").get_json()
+    operation = document["paths"]["/assistants/{assistant_id}/try"]["post"]
+    answer = try_api.post(try_path(helpdesk["id"]), json={"input": "refund"}).get_json()
+
+    assert operation["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/TryInput"}
+    assert set(operation["responses"]["200"]["content"]) == {"application/json",
+                                                            "text/event-stream"}
+    assert {"400", "403", "404", "409", "502", "503"} <= set(operation["responses"])
+    try_input = document["components"]["schemas"]["TryInput"]
+    assert try_input["required"] == ["input"]
+    assert try_input["properties"]["input"]["maxLength"] == 32768
+    jsonschema.validate(answer, as_json_schema(document, "TryResult"))
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({**answer, "citations": "policy.txt"},
+                            as_json_schema(document, "TryResult"))
