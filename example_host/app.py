@@ -5,6 +5,7 @@ keys prefixed ``OCS_ASSISTANTS_``, and its hooks registered with ``plugin.regist
 """
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -13,6 +14,7 @@ from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from ocs_assistant_plugin import AssistantPlugin
+from ocs_assistant_plugin import models as plugin_models
 from ocs_scheduled_messages import ScheduledMessages
 
 from . import auth, csrf, experiments, pages, pipelines
@@ -28,7 +30,11 @@ def _default_database_url(app: Flask, filename: str) -> str:
 def create_app(config: dict | None = None, instance_path: str | None = None) -> Flask:
     """Build the host. ``config`` overrides the defaults (tests pass their database and OpenAI).
 
-    Environment: ``DATABASE_URL``, ``SECRET_KEY``, ``OPENAI_API_KEY``, ``OPENAI_BASE_URL``.
+    Environment: ``DATABASE_URL``, ``SECRET_KEY``, ``OPENAI_API_KEY``, ``OPENAI_BASE_URL``,
+    every ``OCS_ASSISTANTS_*`` setting (a JSON value is parsed: ``OCS_ASSISTANTS_OPERATIONS_LEASE
+    =60``), ``CELERY_BROKER_URL`` (the Redis of the ``celery`` task backend) and
+    ``HOST_PLUGIN_TABLES`` (``create_all``, the default, or ``migrations``: the plugin's tables
+    come from ``flask assistants db upgrade`` and ``create_all`` makes only the host's own).
     ``HOST_DATABASE_FILE`` (config) names the SQLite file in the instance folder used when
     neither ``DATABASE_URL`` nor ``SQLALCHEMY_DATABASE_URI`` is given.
     """
@@ -48,10 +54,18 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
         OCS_ASSISTANTS_TASK_BACKEND="thread",
         OCS_ASSISTANTS_OPENAI_API_KEY=os.environ.get("OPENAI_API_KEY"),
         OCS_ASSISTANTS_OPENAI_BASE_URL=os.environ.get("OPENAI_BASE_URL"),
+        CELERY_BROKER_URL=os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0"),
+        HOST_PLUGIN_TABLES=os.environ.get("HOST_PLUGIN_TABLES", "create_all"),
     )
+    app.config.update(_plugin_settings_from_environment())
     app.config.update(config)
 
     db.init_app(app)
+    if app.config["OCS_ASSISTANTS_TASK_BACKEND"] == "celery":
+        # Before the plugin: its init_app registers the outbox's tasks on this Celery app.
+        from .tasks import celery_init_app
+
+        celery_init_app(app)
     AssistantPlugin().init_app(app, db)
     app.extensions["ocs_assistants"].register(HostHooks())
     # Scheduled messages (hooks/ocs-scheduled-messages): their reference provider comes through
@@ -67,8 +81,30 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     register_commands(app)
 
     with app.app_context():
-        db.create_all()
+        _create_tables(app)
     return app
+
+
+def _plugin_settings_from_environment() -> dict:
+    """``OCS_ASSISTANTS_*`` environment variables as config: JSON values parsed, else text."""
+    settings = {}
+    for key, raw in os.environ.items():
+        if key.startswith("OCS_ASSISTANTS_"):
+            try:
+                settings[key] = json.loads(raw)
+            except ValueError:
+                settings[key] = raw
+    return settings
+
+
+def _create_tables(app: Flask) -> None:
+    """The host's tables, and the plugin's too unless they come from its migrations."""
+    if app.config["HOST_PLUGIN_TABLES"] == "migrations":
+        plugin_tables = set(plugin_models.metadata.tables)
+        db.metadata.create_all(db.engine, tables=[
+            table for name, table in db.metadata.tables.items() if name not in plugin_tables])
+    else:
+        db.create_all()
 
 
 def _instance_secret(app: Flask) -> str:

@@ -1,0 +1,14 @@
+"""The host for a WSGI server: ``gunicorn example_host.wsgi:app``.
+
+Each server process builds its own app; on the ``thread`` backend each then resumes what an
+earlier process left in the outbox (on ``celery`` the workers and the beat sweep do that).
+"""
+from __future__ import annotations
+
+from ocs_assistant_plugin.outbox import queue as operations
+
+from .app import create_app
+
+app = create_app()
+with app.app_context():
+    operations.resume(app.extensions["ocs_assistants"])
