@@ -7,8 +7,8 @@ tasks (``ocs_assistant_plugin.run_remote_operations`` and ``...sweep_remote_oper
 
 Workers and beat load the host through :mod:`example_host.worker`::
 
-    celery -A example_host.worker worker --loglevel INFO
-    celery -A example_host.worker beat --loglevel INFO
+    celery -A example_host.worker:celery_app worker --loglevel INFO
+    celery -A example_host.worker:celery_app beat --loglevel INFO
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The host's Celery app for ``celery -A example_host.worker worker`` (and ``beat``).
+"""The host's Celery app for ``celery -A example_host.worker:celery_app worker`` (and ``beat``).
 
 Importing this module builds the host (``create_app``), which registers the plugin's outbox tasks
 on the Celery app; the environment is the web processes' (``DATABASE_URL``,
