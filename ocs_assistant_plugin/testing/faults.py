@@ -9,18 +9,23 @@ next matching request.
 A ``reset`` or ``timeout`` fault with ``after_processing`` lets the request do its work first (an
 assistant is created, a store deleted...) and only then drops the connection: the client never
 learns the outcome of something that did happen, as when a reply is lost on the way back.
+
+A ``cut`` fault carries the request out and starts the answer (status, headers, the first half of
+the body) and then closes the connection: an answer broken off midway, such as a streamed
+response whose connection drops after some events.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-KINDS = ("status", "reset", "timeout")
+KINDS = ("status", "reset", "timeout", "cut")
 
 
 @dataclass
 class Fault:
     kind: str = "status"  # "status": answer with an error; "reset": drop the connection;
-    #                       "timeout": hold the request unanswered, then drop it
+    #                       "timeout": hold the request unanswered, then drop it;
+    #                       "cut": carry it out, send half the answer, then close
     status: int = 500
     times: int | None = 1
     after: int = 0

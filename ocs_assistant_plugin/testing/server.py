@@ -134,6 +134,13 @@ class _Handler(BaseHTTPRequestHandler):
             record.status = 0
             self._abort_connection()
             return
+        if fault is not None and fault.kind == "cut":
+            status, payload, content_type, headers = self._process(standin, request)
+            record.status = 0
+            self.close_connection = True
+            self._send(status, payload[:len(payload) // 2], content_type, headers,
+                       length=len(payload))
+            return
         if fault is not None:
             error = injected(fault.status, fault.message, fault.retry_after)
             status, payload, headers = error.status, _dump(error.body()), error.headers
@@ -161,10 +168,12 @@ class _Handler(BaseHTTPRequestHandler):
             status, payload = 500, _dump(error.body())
         return status, payload, content_type, headers
 
-    def _send(self, status: int, payload: bytes, content_type: str, headers: dict):
+    def _send(self, status: int, payload: bytes, content_type: str, headers: dict, *,
+              length: int | None = None):
+        """Answer; ``length`` announces a longer body than ``payload`` (a ``cut`` answer)."""
         self.send_response(status)
         self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("Content-Length", str(len(payload) if length is None else length))
         self.send_header("x-request-id", "req_" + secrets.token_hex(16))
         for name, value in headers.items():
             self.send_header(name, value)
@@ -310,7 +319,9 @@ class OpenAIStandIn:
         ``kind="status"`` answers ``status`` with OpenAI's error body (and ``Retry-After`` if
         ``retry_after`` is given); ``kind="reset"`` drops the connection without a response;
         ``kind="timeout"`` holds the request unanswered for ``hold`` seconds (longer than the
-        client's timeout), then drops it. With ``after_processing=True`` a ``reset`` or
+        client's timeout), then drops it; ``kind="cut"`` carries the request out, sends the
+        status, headers and half the body, then closes the connection. With
+        ``after_processing=True`` a ``reset`` or
         ``timeout`` fault first carries the request out (the change is made) and only then
         drops the connection: a reply lost on its way back. Several faults can be armed at once.
         """

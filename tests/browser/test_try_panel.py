@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import openai
 import pytest
 from playwright.sync_api import expect
 
@@ -125,6 +126,27 @@ def test_openai_failing_shows_the_error_in_the_panel(site, page, helpdesk, opena
     page.get_by_role("button", name="Send").click()
     expect(page.get_by_test_id("try-answer").last).to_have_text('You said: "Anyone there?"')
     expect(alert).to_be_hidden()
+
+
+def test_an_answer_broken_off_midway_keeps_its_text_and_shows_the_error(
+        make_app, page, helpdesk, openai_standin):
+    # A second app on the same database whose client lets the stream through as it comes.
+    with openai.OpenAI(api_key=openai_standin.api_key, base_url=openai_standin.base_url,
+                       max_retries=0, timeout=5) as client:
+        streaming_app = make_app(client=client, OCS_ASSISTANTS_CSRF_ENABLED=True,
+                                 OCS_ASSISTANTS_BACKEND="responses")
+        base_url, stop = serve(streaming_app)
+        try:
+            page.goto(f"{base_url}/assistants/{helpdesk['id']}")
+            openai_standin.inject_fault(kind="cut", path_prefix="/v1/responses")
+            send(page, QUESTION)
+
+            expect(page.get_by_test_id("try-panel").get_by_role("alert")).to_contain_text(
+                "OpenAI could not be reached")
+            expect(page.get_by_test_id("try-answer")).to_contain_text('You said: "How')
+            expect(page.get_by_test_id("try-usage")).to_have_count(0)
+        finally:
+            stop()
 
 
 def test_a_version_page_tries_the_released_version(site, page, app, helpdesk):

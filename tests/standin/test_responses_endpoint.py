@@ -240,3 +240,31 @@ def test_model_is_required(openai_client):
         openai_client.responses.create(input="hi")
 
     assert caught.value.param == "model"
+
+
+def test_a_cut_stream_delivers_some_events_then_breaks(openai_standin, store):
+    openai_standin.inject_fault(kind="cut", path_prefix="/v1/responses")
+    # Without the conformance hook, which reads a whole body before the SDK sees any of it.
+    client = openai.OpenAI(api_key=openai_standin.api_key, base_url=openai_standin.base_url,
+                           max_retries=0, timeout=5)
+
+    received = []
+    with client, pytest.raises(openai.APIConnectionError):
+        for event in client.responses.create(
+                model="gpt-4o", input="refund request", tools=_file_search(store["id"]),
+                stream=True):
+            received.append(event.type)
+
+    assert received[0] == "response.created" and "response.output_text.delta" in received
+    assert "response.completed" not in received
+    assert [r.status for r in openai_standin.requests if r.path == "/v1/responses"] == [0]
+
+
+def test_a_cut_answer_was_still_carried_out(openai_standin, openai_client):
+    openai_standin.inject_fault(kind="cut", path_prefix="/v1/responses")
+
+    with pytest.raises(openai.APIConnectionError):
+        openai_client.responses.create(model="gpt-4o", input="hi")
+
+    with openai_standin.lock:
+        assert len(openai_standin.state.responses) == 1

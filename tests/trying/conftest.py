@@ -41,6 +41,16 @@ def recording_client(openai_standin, openai_spec_conformance, sent):
     client.close()
 
 
+@pytest.fixture
+def plain_client(openai_standin):
+    """A client without the conformance hook (which reads a whole body before the SDK does),
+    for answers broken off midway."""
+    client = openai.OpenAI(api_key=openai_standin.api_key, base_url=openai_standin.base_url,
+                           max_retries=0, timeout=5)
+    yield client
+    client.close()
+
+
 @pytest.fixture(params=["responses", "assistants"])
 def backend(request):
     return request.param

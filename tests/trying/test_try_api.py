@@ -160,6 +160,21 @@ def test_openai_failing_while_streaming_ends_with_an_error_event(try_api, helpde
 
 
 @pytest.mark.parametrize("backend", ["responses"])
+def test_an_answer_broken_off_midway_ends_with_an_error_event(make_app, try_api, helpdesk,
+                                                             plain_client, openai_standin):
+    same_db = ApiClient(make_app(client=plain_client, OCS_ASSISTANTS_BACKEND="responses"))
+    openai_standin.inject_fault(kind="cut", path_prefix="/v1/responses")
+
+    events = streamed(same_db.post(try_path(helpdesk["id"]), json={"input": REFUND_QUESTION},
+                                   headers=STREAM))
+
+    names = [name for name, _ in events]
+    assert names[0] == "delta" and names[-1] == "error" and "done" not in names
+    assert set(names[:-1]) == {"delta"}
+    assert events[-1][1]["error"]["code"] == "remote_unavailable"
+
+
+@pytest.mark.parametrize("backend", ["responses"])
 def test_openai_refusing_the_request_is_502_with_its_words(try_api, helpdesk, openai_standin):
     openai_standin.inject_fault(status=400, message="The model is not available.",
                                 path_prefix="/v1/responses")
