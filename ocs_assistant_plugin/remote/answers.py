@@ -69,7 +69,16 @@ def _answer(response) -> Answer:
 def ask(client, request: dict) -> Answer:
     """``client.responses.create(**request)`` and its answer."""
     with translated_errors(ASKING):
-        return _answer(client.responses.create(**request))
+        response = client.responses.create(**request)
+    if response.status == "failed":
+        raise _failed(response)
+    return _answer(response)
+
+
+def _failed(response) -> RemoteError:
+    error = response.error
+    return RemoteError(f"OpenAI could not answer while {ASKING}: "
+                       f"{error.message if error else 'the response failed'}")
 
 
 def ask_streaming(client, request: dict) -> Iterator[TextDelta | Answer]:
@@ -88,9 +97,7 @@ def ask_streaming(client, request: dict) -> Iterator[TextDelta | Answer]:
                     yield _answer(event.response)
                     return
                 elif kind == "response.failed":
-                    error = event.response.error
-                    raise RemoteError(f"OpenAI could not answer while {ASKING}: "
-                                      f"{error.message if error else 'the response failed'}")
+                    raise _failed(event.response)
                 elif kind == "error":
                     raise RemoteError(f"OpenAI reported an error while {ASKING}: {event.message}",
                                       param=event.param)
