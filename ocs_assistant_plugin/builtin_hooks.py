@@ -50,7 +50,8 @@ def ocs_assistant_edit_opened(assistant_id, team_id):
     from .extension import get_state
     from .lifecycle.sync import SyncService
 
-    return SyncService(get_state(), team_id, authorize=False).check(assistant_id).to_dict()
+    return SyncService(get_state(), team_id, authorize=False,
+                       host_transaction=True).check(assistant_id).to_dict()
 
 
 @hookimpl(trylast=True)

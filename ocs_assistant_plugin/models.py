@@ -220,6 +220,28 @@ class RemoteOperation(Base):
         return f"<RemoteOperation {self.id} {self.kind} {self.target} {self.status}>"
 
 
+class VectorStoreListing(Base):
+    """Where each page of a vector store's file list begins, from the plugin's last full listing
+    of it (a sync check, pull, push or import): the ``after`` cursor of every page but the
+    first, in the order OpenAI lists the files (``order=asc``, ``page_size`` a page).
+
+    Knowing them, the next sync check asks for every page at once instead of one after another.
+    A stale row costs only speed, never accuracy: the listing then goes on page by page from
+    where the store changed, and the row is updated."""
+
+    __tablename__ = "ocs_vector_store_listings"
+
+    vector_store_id: Mapped[str] = mapped_column(sa.String(128), primary_key=True)
+    page_size: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    file_count: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    page_cursors: Mapped[list] = mapped_column(JSONType, nullable=False, default=list)
+    listed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    def __repr__(self) -> str:
+        return (f"<VectorStoreListing {self.vector_store_id} {self.file_count} files, "
+                f"{len(self.page_cursors) + 1} pages>")
+
+
 def attach_to(host_metadata: sa.MetaData) -> None:
     """Copy the plugin's tables into the host's metadata (idempotent).
 

@@ -32,6 +32,7 @@ from ..outbox import queue as operations
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound, RemoteError, RemoteNotFound
 from ..models import Assistant, AssistantFile, FileContent, RemoteOperation, utcnow
 from ..remote.base import TOOLS_WITH_FILES, AssistantSpec, PushResult
+from .store_listings import remember_listing
 from ..schemas import (
     FILENAME_MAX,
     MAX_CODE_INTERPRETER_FILES,
@@ -262,6 +263,7 @@ class AssistantService:
                     bytes=remote_file.bytes, remote_only=True))
         assistant.refresh_content_hash()
         self.session.add(assistant)
+        remember_listing(self.session, remote.store_listing)
         commit_or_undo(self.session)
         return assistant
 

@@ -2,9 +2,14 @@
 
 :func:`check` compares a local assistant (working copy or version) with what OpenAI holds and
 returns a :class:`SyncReport`; it never raises for a remote failure, it reports it (state
-``error``). One check costs what the gateway's ``fetch`` costs: for F files in the vector store at
-most ``ceil(F/100) + 2`` requests (the assistant and the store's first page side by side, the
-further pages, one file list for every filename).
+``error``). Its cost is bounded by the assistant, never by the OpenAI project: for F files in the
+vector store an in-sync check sends the assistant request and the store's ``ceil(F/100)`` pages
+all at once (the page cursors remembered from the store's last listing,
+:mod:`.store_listings`, at most ``OCS_ASSISTANTS_REMOTE_CONCURRENCY`` at a time), plus one
+request per code_interpreter file, and asks nothing about filenames (the local rows have them).
+Only files OpenAI has and the plugin does not are named, each by its own ``GET /files/{id}``; a
+store changed since its last listing is listed on page by page from where it changed, so the
+report stays exact.
 
 What is compared (through :mod:`.remote.normalize`, so an untouched assistant is always
 ``in_sync``): the configuration fields (:data:`~.remote.normalize.CONFIG_FIELDS`), the vector
@@ -55,6 +60,7 @@ from ..models import Assistant, AssistantFile, RemoteOperation, utcnow
 from ..remote.base import TOOLS_WITH_FILES, AssistantSpec, RemoteAssistant, RemoteFile
 from ..remote.normalize import CONFIG_FIELDS, canonical_json, spec_differences
 from ..schemas import FILENAME_MAX
+from .store_listings import known_files, remember_listing
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +125,7 @@ def check(assistant: Assistant, plugin=None) -> SyncReport:
         return _report(assistant, NOT_PUSHED, _not_pushed_message(assistant))
     try:
         gateway = plugin.gateway(assistant.backend, assistant.team_id)
-        remote = _fetch(gateway, assistant, spec_for(assistant))
+        remote = _fetch(gateway, assistant, spec_for(assistant), plugin.db.session)
     except RemoteNotFound:
         return _report(assistant, REMOTE_MISSING, _missing_message(assistant))
     except PluginError as exc:
@@ -167,15 +173,21 @@ def _was_pushed(assistant: Assistant) -> bool:
     return assistant.pushed_at is not None or bool(assistant.vector_store_id)
 
 
-def _fetch(gateway, assistant: Assistant, spec: AssistantSpec) -> RemoteAssistant:
+def _fetch(gateway, assistant: Assistant, spec: AssistantSpec, session) -> RemoteAssistant:
     """What OpenAI holds for ``assistant``; ``RemoteNotFound`` only when the remote assistant
-    object is gone. On the ``responses`` backend a deleted store reads as no store."""
+    object is gone. On the ``responses`` backend a deleted store reads as no store.
+
+    Asks OpenAI only what the local rows cannot answer (:func:`.store_listings.known_files`)
+    and remembers the store's listing for the next time (in ``session``'s transaction)."""
+    known = known_files(session, assistant)
     try:
-        return gateway.fetch_state(spec, assistant.openai_id)
+        remote = gateway.fetch_state(spec, assistant.openai_id, known)
     except RemoteNotFound:
         if gateway.backend == "assistants":
             raise
-        return gateway.fetch_state(dataclasses.replace(spec, vector_store_id=None), None)
+        remote = gateway.fetch_state(dataclasses.replace(spec, vector_store_id=None), None, known)
+    remember_listing(session, remote.store_listing)
+    return remote
 
 
 def _plain(value: object) -> object:
@@ -252,7 +264,9 @@ def audit(app, assistant_ids: Iterable[int], *, concurrency: int = 4,
                 return SyncReport(state=ERROR, assistant_id=assistant_id, openai_id=None,
                                   is_version=False,
                                   message=f"Assistant {assistant_id} no longer exists here.")
-            return check(assistant, plugin)
+            report = check(assistant, plugin)
+            plugin.db.session.commit()  # what the check learnt (the store's page cursors)
+            return report
 
     reports: dict[int, SyncReport] = {}
     with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(ids) or 1)),
@@ -282,11 +296,15 @@ class SyncService:
 
     :param authorize: ask ``ocs_authorize`` (action ``sync``) first; the edit hook and the CLI
         pass ``False``.
+    :param host_transaction: the edit hook's case: what a check learns (the store's page
+        cursors, :mod:`.store_listings`) joins the host's transaction instead of being committed.
     """
 
-    def __init__(self, plugin, team_id: int, *, authorize: bool = True):
+    def __init__(self, plugin, team_id: int, *, authorize: bool = True,
+                 host_transaction: bool = False):
         self.plugin = plugin
         self.team_id = team_id
+        self.host_transaction = host_transaction
         self.assistants = AssistantService(plugin, team_id, authorize=authorize)
         self.session = plugin.db.session
 
@@ -294,7 +312,14 @@ class SyncService:
 
     def check(self, assistant_id: int) -> SyncReport:
         """The report for one of the team's assistants (404 for another team's)."""
-        return check(self.assistants.get(assistant_id, SYNC_ACTION), self.plugin)
+        return self._report(self.assistants.get(assistant_id, SYNC_ACTION))
+
+    def _report(self, assistant: Assistant) -> SyncReport:
+        """:func:`check`, then commit what it learnt (unless in the host's transaction)."""
+        report = check(assistant, self.plugin)
+        if not self.host_transaction:
+            self.session.commit()
+        return report
 
     # -- whole-assistant fixes ---------------------------------------------------------------
 
@@ -318,13 +343,13 @@ class SyncService:
         self.session.flush()
         drop_unused_contents(self.session, [r.content_id for r in dropped])
         self._commit()
-        return check(assistant, self.plugin)
+        return self._report(assistant)
 
     def push(self, assistant_id: int) -> SyncReport:
         """OpenAI := local, for a working assistant (created again if deleted in OpenAI)."""
         assistant = self._working(assistant_id, "push")
         self._push_snapshot(assistant)
-        return check(assistant, self.plugin)
+        return self._report(assistant)
 
     def restore(self, assistant_id: int) -> SyncReport:
         """Push a version's frozen snapshot back to OpenAI; its configuration and files here do
@@ -336,7 +361,7 @@ class SyncService:
         if assistant.archived:
             raise Conflict(f"{_what(assistant)} is archived and cannot be restored.")
         self._push_snapshot(assistant)
-        return check(assistant, self.plugin)
+        return self._report(assistant)
 
     # -- per-file fixes ----------------------------------------------------------------------
 
@@ -405,7 +430,7 @@ class SyncService:
         self.plugin.notify_pushed(assistant)
         if operation is not None:
             operations.run_now(self.plugin, [operation.id])
-        return check(assistant, self.plugin)
+        return self._report(assistant)
 
     def remove_file(self, assistant_id: int, file_id: int) -> SyncReport:
         """Drop one local file from its tool: detach it in OpenAI if attached there, remove the
@@ -440,7 +465,7 @@ class SyncService:
             self.plugin.notify_pushed(assistant)
         if operation is not None:
             operations.run_now(self.plugin, [operation.id])
-        return check(assistant, self.plugin)
+        return self._report(assistant)
 
     def keep_remote_file(self, assistant_id: int, openai_file_id: str,
                          tool: str | None = None) -> SyncReport:
@@ -451,7 +476,7 @@ class SyncService:
         assistant.files.append(_remote_only_record(tool, remote_file))
         assistant.refresh_content_hash()
         self._commit()
-        return check(assistant, self.plugin)
+        return self._report(assistant)
 
     def remove_remote_file(self, assistant_id: int, openai_file_id: str,
                            tool: str | None = None) -> SyncReport:
@@ -466,7 +491,7 @@ class SyncService:
         self._commit(undo=lambda: self._push_files(gateway, assistant, remote, tool,
                                                    add=[openai_file_id]))
         self.plugin.notify_pushed(assistant)
-        return check(assistant, self.plugin)
+        return self._report(assistant)
 
     # -- internals ---------------------------------------------------------------------------
 
@@ -489,7 +514,8 @@ class SyncService:
         if not _was_pushed(assistant):
             raise Conflict(f"{_not_pushed_message(assistant)} There is nothing to {doing} yet.")
         try:
-            return _fetch(gateway or self._gateway(assistant), assistant, spec_for(assistant))
+            return _fetch(gateway or self._gateway(assistant), assistant, spec_for(assistant),
+                          self.session)
         except RemoteNotFound:
             raise Conflict(_missing_message(assistant)) from None
 
@@ -546,12 +572,13 @@ class SyncService:
         gateway = self._gateway(assistant)
         storage = gateway.storage
         openai_id = assistant.openai_id
-        if gateway.backend == "assistants" and openai_id:
+        remote = None
+        if _was_pushed(assistant):
             try:
-                gateway.retrieve(openai_id)
+                remote = _fetch(gateway, assistant, spec_for(assistant), self.session)
             except RemoteNotFound:
                 openai_id = None  # deleted in OpenAI: create it again
-        existing = storage.file_names([f.openai_id for f in assistant.files])
+        existing = _existing_files(storage, assistant, remote)
         gone = [f for f in assistant.files if f.openai_id not in existing]
         lost = [f for f in gone if f.content is None]
         if lost:
@@ -574,7 +601,9 @@ class SyncService:
                 code_interpreter_file_ids=tuple(new_ids.get(i, i)
                                                 for i in spec.code_interpreter_file_ids),
                 file_search_file_ids=tuple(new_ids.get(i, i) for i in spec.file_search_file_ids))
-            result = gateway.push(spec, openai_id, store_name=assistant.name)
+            listing = remote.store_listing if remote is not None else None
+            result = gateway.push(spec, openai_id, store_name=assistant.name,
+                                  store_page_cursors=listing.page_cursors if listing else ())
         except RemoteError:
             for uploaded in uploads.values():
                 discard_file(storage, uploaded.openai_id)
@@ -617,6 +646,14 @@ class SyncService:
         return record_file_deletion(self.plugin, openai_id, team_id=self.team_id,
                                     backend=assistant.backend,
                                     reason=f"sync fix of assistant {assistant.id}")
+
+
+def _existing_files(storage, assistant: Assistant, remote: RemoteAssistant | None) -> set[str]:
+    """The ids of ``assistant``'s files that OpenAI still has: those ``remote`` shows, and each
+    other one confirmed by its own request (never the project's file list)."""
+    present = {i for files in present_files(remote).values() for i in files} if remote else set()
+    others = [f.openai_id for f in assistant.files if f.openai_id not in present]
+    return present | set(storage.file_names(others))
 
 
 def _listed(remote: RemoteAssistant, tool: str) -> set[str]:

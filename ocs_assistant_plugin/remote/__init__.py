@@ -14,9 +14,11 @@ from .base import (
     TOOLS_WITH_FILES,
     AssistantSpec,
     Gateway,
+    KnownFiles,
     PushResult,
     RemoteAssistant,
     RemoteFile,
+    StoreListing,
 )
 from .normalize import normalize_spec, spec_differences, specs_equal
 from .responses import ResponsesGateway, build_request
@@ -44,8 +46,7 @@ def gateway_for(backend: str, client, *, concurrency: int = 8) -> Gateway:
 
 __all__ = [
     "BACKENDS", "BUILTIN_TOOLS", "TOOLS_WITH_FILES", "AssistantSpec", "AssistantsGateway",
-    "Gateway",
-    "PushResult", "RemoteAssistant", "RemoteFile", "RemoteStorage", "ResponsesGateway",
-    "StoreFilesChange", "build_request", "gateway_for", "normalize_spec", "spec_differences",
+    "Gateway", "KnownFiles", "PushResult", "RemoteAssistant", "RemoteFile", "RemoteStorage",
+    "ResponsesGateway", "StoreFilesChange", "StoreListing", "build_request", "gateway_for", "normalize_spec", "spec_differences",
     "specs_equal", "translated_errors",
 ]

@@ -9,8 +9,11 @@ Request budget (what the tests hold this module to):
 
 - ``push``: 1 create/update, plus the store work (list its files, attach, detach) when file_search
   is used.
-- ``fetch`` of an assistant whose store holds F files: at most ``ceil(F/100) + 2`` requests
-  (the assistant, the store's pages, one file list for every filename).
+- ``fetch_state`` (the sync check) of an assistant whose store holds F files, with the cursors
+  of its last listing: the assistant, ``ceil(F/100)`` store pages and one request per
+  code_interpreter file, all sent at once; then one ``GET /files/{id}`` per file only OpenAI has.
+  When the store changed since, the listing goes on page by page from where it differs.
+- ``fetch`` (an import): the assistant, the store's pages, one file list for every filename.
 - ``clone``: exactly 1 request, whatever the number of files (the new store is created by the
   ``vector_stores`` helper of ``POST /assistants``), never retried by the SDK: a retry would
   repeat the same tag, so the caller retries with a new one (see :mod:`..versions`).
@@ -19,12 +22,14 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
+from functools import partial
 from urllib.parse import quote
 
 from ..errors import RemoteError, RemoteNotFound
-from .base import (BUILTIN_TOOLS, RELEASE_TAG_KEY, AssistantSpec, Gateway, PushResult,
-                   RemoteAssistant)
+from .base import (BUILTIN_TOOLS, RELEASE_TAG_KEY, AssistantSpec, Gateway, KnownFiles, PushResult,
+                   RemoteAssistant, StoreListing)
+from .concurrency import gather
 from .normalize import normalize_spec
 from .storage import RemoteStorage, files_by_tool
 from .translate import named, translated_errors
@@ -139,13 +144,14 @@ class AssistantsGateway(Gateway):
     # --- Gateway -----------------------------------------------------------------------------
 
     def push(self, spec: AssistantSpec, openai_id: str | None = None, *,
-             store_name: str | None = None) -> PushResult:
+             store_name: str | None = None,
+             store_page_cursors: Sequence[str] = ()) -> PushResult:
         """Create or update the assistant; the store is created or given exactly the spec's
         file_search files first. If creating or updating the assistant then fails, a store this
         call created is deleted again."""
         store_id, created = self.storage.sync_store(
             spec.vector_store_id, spec.file_search_file_ids, needed=spec.uses_vector_store,
-            name=store_name or spec.name)
+            name=store_name or spec.name, page_cursors=store_page_cursors)
         body = assistant_body(spec, for_update=openai_id is not None)
         body["tool_resources"] = {
             "code_interpreter": {"file_ids": list(dict.fromkeys(spec.code_interpreter_file_ids))},
@@ -163,45 +169,65 @@ class AssistantsGateway(Gateway):
         return PushResult(openai_id=assistant["id"], vector_store_id=store_id,
                           created_vector_store=created)
 
-    def fetch(self, openai_id: str, *, vector_store_id_hint: str | None = None) -> RemoteAssistant:
-        """The assistant, every file of its store (all pages) and every filename.
-
-        The store id is only known from the assistant, so its files are listed after it; with
-        ``vector_store_id_hint`` (the store the plugin expects) the listing runs at the same time
-        as the assistant read and is used if the assistant still points at that store. A store
-        the assistant points at but OpenAI no longer has reads as no store (``vector_store_id``
-        None, no files), so the sync check reports it and a push creates a new one."""
-        hinted = False
-        if vector_store_id_hint:
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ocs-openai") as pool:
-                early = pool.submit(self._store_files, vector_store_id_hint)
-                data = self.retrieve(openai_id)
-                hinted = _store_id(data) == vector_store_id_hint
-                store_files = early.result() if hinted else None
-        else:
-            data = self.retrieve(openai_id)
+    def fetch(self, openai_id: str) -> RemoteAssistant:
+        """The assistant, every file of its store (all pages) and every filename: what an import
+        reads, knowing nothing of it yet (so filenames may come from the project's file list,
+        see :meth:`.RemoteStorage.file_names`). A store the assistant points at but OpenAI no
+        longer has reads as no store (``vector_store_id`` None, no files)."""
+        data = self.retrieve(openai_id)
         store_id = _store_id(data)
-        if not hinted:
-            store_files = self._store_files(store_id) if store_id else []
-        spec = spec_from_assistant(data, store_files or [])
-        if store_files is None:  # the assistant points at a store OpenAI no longer has
-            spec = dataclasses.replace(spec, vector_store_id=None)
+        listing = self._listing(store_id, []) if store_id else None
+        spec = self._spec(data, store_id, listing)
         names = self.storage.file_names(
-            list(spec.code_interpreter_file_ids) + list(spec.file_search_file_ids))
-        return RemoteAssistant(openai_id=data["id"], spec=spec, files=files_by_tool(spec, names))
+            list(spec.code_interpreter_file_ids) + list(spec.file_search_file_ids),
+            may_list_project=True)
+        return RemoteAssistant(openai_id=data["id"], spec=spec, files=files_by_tool(spec, names),
+                               store_listing=listing)
 
-    def _store_files(self, vector_store_id: str) -> list[str] | None:
-        """The store's file ids, or None when OpenAI no longer has the store."""
-        try:
-            return self.storage.list_vector_store_file_ids(vector_store_id)
-        except RemoteNotFound:
-            return None
-
-    def fetch_state(self, spec: AssistantSpec, openai_id: str | None) -> RemoteAssistant:
+    def fetch_state(self, spec: AssistantSpec, openai_id: str | None,
+                    known: KnownFiles | None = None) -> RemoteAssistant:
+        """See :meth:`.Gateway.fetch_state`. In sync, with ``known`` from the last listing: one
+        wave of requests (the assistant, the store's pages, the code_interpreter files) and
+        nothing else."""
         if not openai_id:
             raise ValueError("fetch_state on the assistants backend needs the assistant's "
                              "openai_id")
-        return self.fetch(openai_id, vector_store_id_hint=spec.vector_store_id)
+        known = known or KnownFiles()
+        hint = spec.vector_store_id
+        cursors = known.store_page_cursors if hint else ()
+        pages = self.storage.store_page_calls(hint, cursors) if hint else []
+        local_ci = list(dict.fromkeys(spec.code_interpreter_file_ids))
+        outcomes = gather([partial(self.retrieve, openai_id), *pages,
+                           *(partial(self.storage.retrieve_file, i) for i in local_ci)],
+                          self.storage.concurrency)
+        data = outcomes[0].result()
+        fetched_pages = outcomes[1:1 + len(pages)]
+        checked = dict(zip(local_ci, outcomes[1 + len(pages):]))
+        store_id = _store_id(data)
+        listing = self._listing(store_id, fetched_pages if store_id == hint else None,
+                                cursors) if store_id else None
+        remote = self._spec(data, store_id, listing)
+        names = self.storage.files_present(remote.code_interpreter_file_ids,
+                                           remote.file_search_file_ids, known.filenames, checked)
+        return RemoteAssistant(openai_id=data["id"], spec=remote,
+                               files=files_by_tool(remote, names), store_listing=listing)
+
+    def _listing(self, store_id: str, fetched, cursors=()) -> StoreListing | None:
+        """The store's listing (pages ``fetched`` ahead for ``cursors`` are used), or None when
+        OpenAI no longer has the store."""
+        try:
+            if fetched is None:
+                return self.storage.list_store(store_id)
+            return self.storage.collect_store_listing(store_id, cursors, fetched)
+        except RemoteNotFound:
+            return None
+
+    @staticmethod
+    def _spec(data: dict, store_id: str | None, listing: StoreListing | None) -> AssistantSpec:
+        spec = spec_from_assistant(data, list(listing.file_ids) if listing else [])
+        if store_id and listing is None:  # the assistant points at a store OpenAI no longer has
+            spec = dataclasses.replace(spec, vector_store_id=None)
+        return spec
 
     def delete(self, openai_id: str | None) -> None:
         """Delete the assistant object (not its store or files); 404 counts as done."""

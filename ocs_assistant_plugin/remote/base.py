@@ -10,6 +10,7 @@ Two backends share the files and vector-store code (:mod:`.storage`):
 from __future__ import annotations
 
 import abc
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -59,13 +60,57 @@ class PushResult:
     created_vector_store: bool = False
 
 
+#: Files per page when listing a vector store's files (OpenAI's maximum).
+STORE_FILES_PAGE = 100
+
+
+def page_cursors(file_ids: Sequence[str], page_size: int = STORE_FILES_PAGE) -> tuple[str, ...]:
+    """The ``after`` cursor of every page but the first of a listing that returns ``file_ids``
+    in this order: the last id of each full page that has another page after it."""
+    return tuple(file_ids[end - 1] for end in range(page_size, len(file_ids), page_size))
+
+
+@dataclass(frozen=True)
+class StoreListing:
+    """A vector store's file ids in the order OpenAI lists them (``order=asc``, oldest first),
+    as one full listing read them. Its :attr:`page_cursors`, remembered, let the next listing
+    ask for every page at once (:class:`KnownFiles`)."""
+
+    vector_store_id: str
+    file_ids: tuple[str, ...] = ()
+
+    @property
+    def page_cursors(self) -> tuple[str, ...]:
+        return page_cursors(self.file_ids)
+
+
+@dataclass(frozen=True)
+class KnownFiles:
+    """What the plugin already holds about an assistant's files, so that reading the assistant
+    back from OpenAI asks only about what differs (cost bounded by the assistant, never by the
+    OpenAI project's other files).
+
+    - ``filenames``: OpenAI file id -> filename, from the local rows. A file present on both
+      sides is never looked up; only files OpenAI has and the plugin does not are, each by its
+      own ``GET /files/{id}``.
+    - ``store_page_cursors``: :attr:`StoreListing.page_cursors` of the store's last full listing,
+      so every page of its file list is asked for at the same time."""
+
+    filenames: Mapping[str, str] = field(default_factory=dict)
+    store_page_cursors: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class RemoteAssistant:
-    """An assistant read back from OpenAI, with the filenames of every file it uses."""
+    """An assistant read back from OpenAI, with the filenames of every file it uses.
+
+    ``store_listing`` is the full listing of its vector store as just read (None when it has
+    no store), for the caller to remember (:class:`KnownFiles`)."""
 
     openai_id: str | None  # None on the responses backend (no remote assistant object)
     spec: AssistantSpec
     files: dict[str, tuple[RemoteFile, ...]] = field(default_factory=dict)  # tool -> files
+    store_listing: StoreListing | None = None
 
 
 #: The metadata key that carries a clone's :meth:`Gateway.clone` ``tag`` (OpenAI allows 16
@@ -80,14 +125,17 @@ class Gateway(abc.ABC):
 
     @abc.abstractmethod
     def push(self, spec: AssistantSpec, openai_id: str | None = None, *,
-             store_name: str | None = None) -> PushResult:
+             store_name: str | None = None,
+             store_page_cursors: Sequence[str] = ()) -> PushResult:
         """Create (``openai_id`` None) or update the remote assistant to match ``spec``.
 
         Creates the vector store when file_search is on or has files and ``spec.vector_store_id``
         is None (or names a store OpenAI no longer has); otherwise makes the store's file set
         equal ``spec.file_search_file_ids`` (attaching missing ones, detaching extra ones without
         deleting the files). ``PushResult`` says which store is used and whether it is new, so the
-        caller can record it. A store created by a push that then fails is deleted again."""
+        caller can record it. A store created by a push that then fails is deleted again.
+        ``store_page_cursors`` (from a listing just read) lets the store's pages be asked for at
+        once (:meth:`.RemoteStorage.list_store`)."""
 
     @abc.abstractmethod
     def fetch(self, openai_id: str) -> RemoteAssistant:
@@ -113,12 +161,20 @@ class Gateway(abc.ABC):
         later); returns the ids deleted. Nothing found is a success: the clone never landed."""
 
     @abc.abstractmethod
-    def fetch_state(self, spec: AssistantSpec, openai_id: str | None) -> RemoteAssistant:
+    def fetch_state(self, spec: AssistantSpec, openai_id: str | None,
+                    known: KnownFiles | None = None) -> RemoteAssistant:
         """What the sync check compares ``spec`` with, on any backend.
 
-        ``assistants``: ``fetch(openai_id)``. ``responses``: the configuration is ``spec`` itself
-        (it lives locally), the files are those of ``spec.vector_store_id`` and the
-        code_interpreter files that still exist in OpenAI."""
+        ``assistants``: the assistant ``openai_id`` with its store's files; ``responses``: the
+        configuration is ``spec`` itself (it lives locally), the files are those of
+        ``spec.vector_store_id`` and the code_interpreter files that still exist in OpenAI.
+
+        Everything that can be asked without waiting is asked at once (bounded by the
+        gateway's concurrency): the assistant, every page of ``spec.vector_store_id`` whose
+        cursor ``known`` gives, and each local code_interpreter file (a File deleted in OpenAI
+        may still be listed by the assistant, so each is confirmed). Then only the files named
+        by OpenAI and not in ``known.filenames`` are looked up, each by its own request. The
+        project's file list is never read."""
 
     # The files and vector stores this gateway uses (a ``storage.RemoteStorage``), for services
     # that upload or delete files and stores directly.

@@ -39,3 +39,36 @@ def run_concurrently(fn: Callable[[T], R], items: Iterable[T], concurrency: int)
 def chunked(values: Sequence[T], size: int) -> list[Sequence[T]]:
     """``values`` in consecutive slices of at most ``size``."""
     return [values[i:i + size] for i in range(0, len(values), size)]
+
+
+class Outcome:
+    """What one call of :func:`gather` gave: its ``value``, or the ``error`` it raised."""
+
+    __slots__ = ("value", "error")
+
+    def __init__(self, value=None, error: BaseException | None = None):
+        self.value = value
+        self.error = error
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def result(self):
+        """The value, or raise the error."""
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
+def gather(calls: Sequence[Callable[[], R]], concurrency: int) -> list[Outcome]:
+    """Run every call, at most ``concurrency`` at a time, and return each one's
+    :class:`Outcome` in order. Unlike :func:`run_concurrently` a failure stops nothing: the
+    caller decides what each failure means (a page fetched ahead of need may fail harmlessly)."""
+    def outcome(call):
+        try:
+            return Outcome(call())
+        except Exception as exc:  # handed back to the caller, who decides
+            return Outcome(error=exc)
+
+    return run_concurrently(outcome, calls, concurrency)

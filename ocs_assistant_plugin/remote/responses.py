@@ -9,9 +9,13 @@ the same file ids, and ``delete`` has nothing to delete (stores and files are de
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
+from functools import partial
 
 from ..errors import ConfigurationError, Conflict, InvalidInput
-from .base import RELEASE_TAG_KEY, AssistantSpec, Gateway, PushResult, RemoteAssistant
+from .base import (RELEASE_TAG_KEY, AssistantSpec, Gateway, KnownFiles, PushResult,
+                   RemoteAssistant)
+from .concurrency import gather
 from .normalize import EMPTY_PARAMETERS, normalize_spec
 from .storage import RemoteStorage, files_by_tool
 
@@ -104,12 +108,13 @@ class ResponsesGateway(Gateway):
     build_request = staticmethod(build_request)
 
     def push(self, spec: AssistantSpec, openai_id: str | None = None, *,
-             store_name: str | None = None) -> PushResult:
+             store_name: str | None = None,
+             store_page_cursors: Sequence[str] = ()) -> PushResult:
         """Create the store or give it exactly the spec's file_search files. ``openai_id`` is
         ignored: there is no remote assistant object on this backend."""
         store_id, created = self.storage.sync_store(
             spec.vector_store_id, spec.file_search_file_ids, needed=spec.uses_vector_store,
-            name=store_name or spec.name)
+            name=store_name or spec.name, page_cursors=store_page_cursors)
         return PushResult(openai_id=None, vector_store_id=store_id, created_vector_store=created)
 
     def fetch(self, openai_id: str) -> RemoteAssistant:
@@ -118,23 +123,34 @@ class ResponsesGateway(Gateway):
             "The 'responses' backend keeps no assistant object in OpenAI (the configuration is "
             "local); read its vector store and files with fetch_state(spec).")
 
-    def fetch_state(self, spec: AssistantSpec, openai_id: str | None = None) -> RemoteAssistant:
+    def fetch_state(self, spec: AssistantSpec, openai_id: str | None = None,
+                    known: KnownFiles | None = None) -> RemoteAssistant:
         """``spec``'s configuration (it is the truth here) with the files OpenAI really has: the
-        store's files (all pages), and the code_interpreter files that still exist.
+        store's files (all pages) and the code_interpreter files that still exist. The store's
+        pages (every one whose cursor ``known`` gives) and the code_interpreter files are asked
+        for at once; see :meth:`.Gateway.fetch_state`.
 
-        Raises ``RemoteNotFound`` when the store is gone in OpenAI; costs ``ceil(F/100)`` store
-        pages plus one file lookup."""
-        store_files: list[str] = []
-        if spec.vector_store_id:
-            store_files = self.storage.list_vector_store_file_ids(spec.vector_store_id)
-        names = self.storage.file_names(list(spec.code_interpreter_file_ids) + store_files)
+        Raises ``RemoteNotFound`` when the store is gone in OpenAI."""
+        known = known or KnownFiles()
+        store_id = spec.vector_store_id
+        cursors = known.store_page_cursors if store_id else ()
+        pages = self.storage.store_page_calls(store_id, cursors) if store_id else []
+        local_ci = list(dict.fromkeys(spec.code_interpreter_file_ids))
+        outcomes = gather([*pages, *(partial(self.storage.retrieve_file, i) for i in local_ci)],
+                          self.storage.concurrency)
+        listing = (self.storage.collect_store_listing(store_id, cursors, outcomes[:len(pages)])
+                   if store_id else None)
+        store_files = listing.file_ids if listing else ()
+        names = self.storage.files_present(local_ci, store_files, known.filenames,
+                                           dict(zip(local_ci, outcomes[len(pages):])))
         remote = normalize_spec(dataclasses.replace(
             spec,
             code_interpreter_file_ids=tuple(
                 i for i in spec.code_interpreter_file_ids if i in names),
             file_search_file_ids=tuple(store_files),
         ))
-        return RemoteAssistant(openai_id=None, spec=remote, files=files_by_tool(remote, names))
+        return RemoteAssistant(openai_id=None, spec=remote, files=files_by_tool(remote, names),
+                               store_listing=listing)
 
     def delete(self, openai_id: str | None) -> None:
         """Nothing to delete: the store and files are deleted through ``storage``."""

@@ -5,7 +5,12 @@ Limits this code works within (OpenAI spec, see shared/openai-api/NOTES.md):
 - ``POST /vector_stores`` takes at most 500 ``file_ids``; more are attached with
   ``POST /vector_stores/{id}/file_batches``, at most 2000 ids per batch.
 - ``GET /vector_stores/{id}/files`` pages at most 100 per request; ``GET /files`` pages up to
-  10000 per request (its default).
+  10000 per request (its default) and lists the whole OpenAI project, so only an import (which
+  knows no filename yet) may read it; everything else looks a file up by its own
+  ``GET /files/{id}``, so its cost is bounded by the assistant, never by the project.
+- A store's pages are fetched *ahead*: with the cursors of its last full listing
+  (:class:`~.base.StoreListing`) every page is asked for at once, then walked from the first page
+  exactly as a sequential listing would (:meth:`RemoteStorage.collect_store_listing`).
 - Detaching a file from a store (``DELETE /vector_stores/{vs}/files/{id}``) never deletes the File;
   ``DELETE /files/{id}`` deletes the File and removes it from every store.
 
@@ -16,13 +21,15 @@ request per second per batch for nothing.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import BinaryIO
+from urllib.parse import quote
 
 from ..errors import RemoteError, RemoteNotFound
-from .base import AssistantSpec, RemoteFile
-from .concurrency import chunked, run_concurrently
+from .base import STORE_FILES_PAGE, AssistantSpec, RemoteFile, StoreListing
+from .concurrency import Outcome, chunked, gather, run_concurrently
 from .translate import named, translated_errors
 
 log = logging.getLogger(__name__)
@@ -30,10 +37,19 @@ log = logging.getLogger(__name__)
 FILE_PURPOSE = "assistants"
 STORE_CREATE_MAX_FILES = 500
 FILE_BATCH_MAX_FILES = 2000
-STORE_FILES_PAGE = 100
 FILES_LIST_PAGE = 10000
-# From this many wanted ids on, ``file_names`` reads the file list instead of one file per request.
+# From this many wanted ids on, an import reads the project's file list instead of one file per
+# request (``file_names(..., may_list_project=True)``).
 FILES_LIST_FROM = 2
+_STORE_OPTIONS = {"headers": {"OpenAI-Beta": "assistants=v2"}}
+
+
+@dataclass(frozen=True)
+class StorePage:
+    """One page of a store's file list: its file ids in order, and whether more follow."""
+
+    file_ids: tuple[str, ...]
+    has_more: bool
 
 
 @dataclass(frozen=True)
@@ -51,6 +67,29 @@ def files_by_tool(spec: AssistantSpec,
         return tuple(names.get(i) or RemoteFile(openai_id=i, filename="") for i in ids)
     return {"code_interpreter": files(spec.code_interpreter_file_ids),
             "file_search": files(spec.file_search_file_ids)}
+
+
+class _Segments:
+    """Pages of a listing fetched ahead, by cursor: what each tells about what follows a file."""
+
+    def __init__(self, pages: Mapping[str, StorePage]):
+        self.pages = pages
+        self.where: dict[str, list[tuple[StorePage, int]]] = {}
+        for page in pages.values():
+            for index, file_id in enumerate(page.file_ids):
+                self.where.setdefault(file_id, []).append((page, index))
+
+    def after(self, file_id: str) -> tuple[tuple[str, ...], bool] | None:
+        """``(the files right after file_id, whether more follow them)``, from a page that
+        starts at it or holds it with files after it (or that ends the listing with it); None
+        when no page fetched ahead tells."""
+        page = self.pages.get(file_id)
+        if page is not None:
+            return page.file_ids, page.has_more
+        for page, index in self.where.get(file_id, ()):
+            if index + 1 < len(page.file_ids) or not page.has_more:
+                return page.file_ids[index + 1:], page.has_more
+        return None
 
 
 class RemoteStorage:
@@ -81,22 +120,24 @@ class RemoteStorage:
         except RemoteNotFound:
             pass  # already gone: what we wanted
 
-    def file_names(self, ids: Iterable[str]) -> dict[str, RemoteFile]:
+    def file_names(self, ids: Iterable[str], *,
+                   may_list_project: bool = False) -> dict[str, RemoteFile]:
         """``{id: RemoteFile}`` for each id that exists in OpenAI (unknown ids are left out).
 
-        Strategy, chosen for the fewest round trips: one wanted id is one ``GET /files/{id}``. For
-        more, one ``GET /files`` returns up to 10000 files per page, so a project's whole file list
-        usually costs one request however many ids are wanted; paging stops as soon as every
-        wanted id was seen. Ids the list did not show (another purpose, or gone) are then looked up
-        one by one, concurrently, so a missing file is confirmed by its own 404."""
+        Each id is one ``GET /files/{id}``, run concurrently, so the cost is bounded by the ids
+        asked for. ``may_list_project`` (an import, which knows no filename yet) reads the
+        project's file list instead when several ids are wanted: one ``GET /files`` returns up
+        to 10000 files, and paging stops as soon as every wanted id was seen; ids it did not show
+        (another purpose, or gone) are then looked up one by one, so a missing file is confirmed
+        by its own 404."""
         wanted = list(dict.fromkeys(i for i in ids if i))
         if not wanted:
             return {}
         found: dict[str, RemoteFile] = {}
-        if len(wanted) >= FILES_LIST_FROM:
+        if may_list_project and len(wanted) >= FILES_LIST_FROM:
             found = self._names_from_list(set(wanted))
         missing = [i for i in wanted if i not in found]
-        for remote in run_concurrently(self._retrieve_file, missing, self.concurrency):
+        for remote in run_concurrently(self.retrieve_file, missing, self.concurrency):
             if remote is not None:
                 found[remote.openai_id] = remote
         return {i: found[i] for i in wanted if i in found}
@@ -113,7 +154,8 @@ class RemoteStorage:
                         break
         return found
 
-    def _retrieve_file(self, openai_id: str) -> RemoteFile | None:
+    def retrieve_file(self, openai_id: str) -> RemoteFile | None:
+        """One File (``GET /files/{id}``), or None when OpenAI has no such file."""
         try:
             with translated_errors(f"reading the file {openai_id}"):
                 f = self.client.files.retrieve(openai_id)
@@ -149,11 +191,104 @@ class RemoteStorage:
             raise
         return store.id
 
-    def list_vector_store_file_ids(self, vector_store_id: str) -> list[str]:
-        """Every file id in the store: all pages, 100 per request."""
+    def list_vector_store_file_ids(self, vector_store_id: str,
+                                   page_cursors: Sequence[str] = ()) -> list[str]:
+        """Every file id in the store: all pages, 100 per request (see :meth:`list_store`)."""
+        return list(self.list_store(vector_store_id, page_cursors).file_ids)
+
+    def list_store(self, vector_store_id: str, page_cursors: Sequence[str] = ()) -> StoreListing:
+        """The store's full listing. With the ``page_cursors`` of its last listing every page is
+        asked for at once (at most ``concurrency`` at a time); without, one after another."""
+        calls = self.store_page_calls(vector_store_id, page_cursors)
+        return self.collect_store_listing(vector_store_id, page_cursors,
+                                          gather(calls, self.concurrency))
+
+    def store_page_calls(self, vector_store_id: str,
+                         page_cursors: Sequence[str] = ()) -> list[Callable[[], StorePage]]:
+        """One call per page a listing is expected to have: the first page, then one per
+        cursor; run them together, then give their outcomes to :meth:`collect_store_listing`."""
+        return [partial(self.store_page, vector_store_id, after)
+                for after in (None, *page_cursors)]
+
+    def collect_store_listing(self, vector_store_id: str, page_cursors: Sequence[str],
+                              fetched: Sequence[Outcome]) -> StoreListing:
+        """The store's full listing, walked from its first page as a sequential listing does,
+        using the pages fetched ahead (``fetched``: the outcomes of :meth:`store_page_calls` for
+        the same ``page_cursors``) wherever they tell what comes next.
+
+        Each page fetched ahead is a contiguous slice of the listing: the files right after its
+        cursor. So whenever the walk's last file is that cursor, or lies inside that page, the
+        page tells exactly what follows it. When the store is as it was at its last listing,
+        every page is used as it is and nothing more is asked. After files were detached the
+        pages overlap differently but still join up (no request more); after files were added
+        the last page overflows and the walk goes on page by page from there, as it does
+        wherever no page fetched ahead joins up (``after`` = its last file). The result is the
+        sequential listing's, whatever happened to the store. A page fetched ahead that failed
+        is not used (its cursor may name a file detached since); the first page's failure is
+        the listing's (e.g. ``RemoteNotFound``: no such store)."""
+        ahead = dict(zip((None, *page_cursors), fetched))
+        first = ahead.pop(None, None)
+        page = first.result() if first is not None else self.store_page(vector_store_id)
+        segments = _Segments({after: o.value for after, o in ahead.items() if o.ok})
+        file_ids = list(page.file_ids)
+        more = page.has_more and bool(page.file_ids)
+        while more:
+            following = segments.after(file_ids[-1])
+            if following is None:  # nothing fetched ahead joins up here: ask for the next page
+                page = self.store_page(vector_store_id, file_ids[-1])
+                following = (page.file_ids, page.has_more)
+            added, more = following
+            file_ids.extend(added)
+            more = more and bool(added)
+        return StoreListing(vector_store_id, tuple(file_ids))
+
+    def store_page(self, vector_store_id: str, after: str | None = None) -> StorePage:
+        """One page (up to 100 ids, oldest first) of the store's files after the file ``after``.
+
+        Read as plain JSON (the ids are all the plugin needs), through the client's own HTTP
+        layer: the same request, retries and errors as ``client.vector_stores.files.list``."""
+        params: dict = {"limit": STORE_FILES_PAGE, "order": "asc"}
+        if after:
+            params["after"] = after
         with translated_errors(f"listing the files of vector store {vector_store_id}"):
-            return [f.id for f in self.client.vector_stores.files.list(
-                vector_store_id, limit=STORE_FILES_PAGE, order="asc")]
+            page = self.client.get(f"/vector_stores/{quote(vector_store_id, safe='')}/files",
+                                   cast_to=object, options={**_STORE_OPTIONS, "params": params})
+        return StorePage(tuple(f["id"] for f in page.get("data") or ()),
+                         bool(page.get("has_more")))
+
+    def files_present(self, code_interpreter_ids: Iterable[str], store_ids: Iterable[str],
+                      known_names: Mapping[str, str],
+                      checked: Mapping[str, Outcome] | None = None) -> dict[str, RemoteFile]:
+        """``{id: RemoteFile}`` of the files OpenAI has among an assistant's ``store_ids`` (the
+        store lists only existing Files) and ``code_interpreter_ids`` (which may name a File
+        deleted since, so each is confirmed).
+
+        A filename known here (``known_names``) is used as it is; ``checked`` holds the outcomes
+        of :meth:`retrieve_file` already run for some ids. Every other id is looked up, each by
+        its own request, concurrently."""
+        checked = checked or {}
+        found: dict[str, RemoteFile] = {}
+        to_look_up: list[str] = []
+        for file_id in dict.fromkeys(store_ids):
+            if known_names.get(file_id):
+                found[file_id] = RemoteFile(openai_id=file_id, filename=known_names[file_id])
+            else:
+                to_look_up.append(file_id)
+        for file_id in dict.fromkeys(code_interpreter_ids):
+            if file_id in found or file_id in to_look_up:
+                continue
+            if file_id not in checked:
+                to_look_up.append(file_id)
+                continue
+            remote = checked[file_id].result()
+            if remote is not None:
+                found[file_id] = (RemoteFile(openai_id=file_id, filename=known_names[file_id],
+                                             bytes=remote.bytes)
+                                  if known_names.get(file_id) else remote)
+        for remote in run_concurrently(self.retrieve_file, to_look_up, self.concurrency):
+            if remote is not None:
+                found[remote.openai_id] = remote
+        return found
 
     def set_vector_store_files(self, vector_store_id: str,
                                wanted_ids: Iterable[str]) -> StoreFilesChange:
@@ -165,7 +300,7 @@ class RemoteStorage:
                                      self.list_vector_store_file_ids(vector_store_id))
 
     def sync_store(self, vector_store_id: str | None, file_ids: Iterable[str], *, needed: bool,
-                   name: str | None) -> tuple[str | None, bool]:
+                   name: str | None, page_cursors: Sequence[str] = ()) -> tuple[str | None, bool]:
         """Bring an assistant's store in line with its files; returns ``(store id, created)``.
 
         An existing store gets exactly ``file_ids``. A store is created when there is none and
@@ -174,7 +309,7 @@ class RemoteStorage:
         ids = list(dict.fromkeys(file_ids))
         if vector_store_id:
             try:
-                current = self.list_vector_store_file_ids(vector_store_id)
+                current = self.list_vector_store_file_ids(vector_store_id, page_cursors)
             except RemoteNotFound:
                 log.info("vector store %s is gone in OpenAI; creating a new one", vector_store_id)
             else:

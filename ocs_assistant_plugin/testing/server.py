@@ -10,14 +10,16 @@ at it::
         client.beta.assistants.create(model="gpt-4o")
         assert standin.count("POST", "/v1/assistants") == 1
 
-Tests can slow it down (``latency``), count what it was asked (``count``, ``requests``) and arm
-failures (``inject_fault``): an error status (with ``Retry-After``), a connection reset, or a
-request held unanswered past the client's timeout.
+Tests can slow it down (``latency``), count what it was asked (``count``, ``requests``: with the
+order of arrivals and answers and the bytes sent back), fill it with many files at once
+(``seed_files``) and arm failures (``inject_fault``): an error status (with ``Retry-After``), a
+connection reset, or a request held unanswered past the client's timeout.
 
 Every request is handled in its own thread; one lock guards the data, the log and the faults.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import secrets
 import socket
@@ -39,13 +41,23 @@ DEFAULT_API_KEY = "sk-standin"
 
 @dataclass
 class RecordedRequest:
-    """One request the stand-in received: ``status`` is None until answered, 0 if dropped."""
+    """One request the stand-in received: ``status`` is None until answered, 0 if dropped.
+
+    ``started`` and ``finished`` are positions on one counter shared by every request (each
+    arrival and each answer takes the next number), so the log tells, without any clock, which
+    requests were sent before another one was answered: ``a.finished < b.started`` means ``b``
+    waited for ``a`` (or at least came after it). ``finished`` is None until the request is
+    answered or dropped. ``bytes_sent`` is the size of the response body sent back.
+    """
 
     method: str
     path: str
     query: dict
     status: int | None = None
     fault: str | None = None  # the kind of the fault that failed it, if any
+    started: int = 0
+    finished: int | None = None
+    bytes_sent: int = 0
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -131,7 +143,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self._process(standin, request)  # done, but the answer is lost
             if fault.kind == "timeout":
                 release.wait(fault.hold)  # answer nothing; stop()/reset() end the wait early
-            record.status = 0
+            standin._finish(record, 0, 0)
             self._abort_connection()
             return
         if fault is not None and fault.kind == "cut":
@@ -147,7 +159,7 @@ class _Handler(BaseHTTPRequestHandler):
             content_type = "application/json"
         else:
             status, payload, content_type, headers = self._process(standin, request)
-        record.status = status
+        standin._finish(record, status, len(payload) if self.command != "HEAD" else 0)
         self._send(status, payload, content_type, headers)
 
     @staticmethod
@@ -218,6 +230,7 @@ class OpenAIStandIn:
         self.state = StandInState()  # read it under ``lock``; drive it through HTTP
         self._faults: list[Fault] = []
         self._log: list[RecordedRequest] = []
+        self._events = itertools.count(1)  # orders arrivals and answers (RecordedRequest)
         self._release = threading.Event()
         self._stopping = threading.Event()
         self._server: _HTTPServer | None = None
@@ -286,6 +299,7 @@ class OpenAIStandIn:
             self.state.clear()
             self._faults.clear()
             self._log.clear()
+            self._events = itertools.count(1)
             self.latency = 0.0
             self._release_holds()
 
@@ -299,8 +313,22 @@ class OpenAIStandIn:
                        and (path_prefix is None or r.path.startswith(path_prefix)))
 
     def reset_counts(self) -> None:
+        """Forget the recorded requests (the data stays); the log's order counter restarts."""
         with self.lock:
             self._log.clear()
+            self._events = itertools.count(1)
+
+    def seed_files(self, count: int, *, purpose: str = "assistants",
+                   filename: str = "seeded-{index:06d}.txt", content: bytes = b"seeded") -> list[str]:
+        """Add ``count`` files at once, without a request each (nothing is logged): for tests
+        and benchmarks that need a project with many files. ``filename`` is formatted with the
+        file's ``index`` (0-based). Returns their ids, oldest first; they are ordinary files
+        from then on (listed, retrieved, attached, deleted like uploaded ones)."""
+        if count < 0:
+            raise ValueError("count must be 0 or more")
+        with self.lock:
+            return self.state.seed_files(count, purpose=purpose, filename=filename,
+                                         content=content)
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -352,13 +380,20 @@ class OpenAIStandIn:
 
     def _admit(self, request: Request):
         with self.lock:
-            record = RecordedRequest(request.method, request.path, request.query)
+            record = RecordedRequest(request.method, request.path, request.query,
+                                     started=next(self._events))
             self._log.append(record)
             fault = pick(self._faults, request.method, request.path)
             if fault is not None:
                 record.fault = fault.kind
             release = self._release if not self._stopping.is_set() else _SET_EVENT
             return record, fault, release
+
+    def _finish(self, record: RecordedRequest, status: int, bytes_sent: int) -> None:
+        with self.lock:
+            record.status = status
+            record.bytes_sent = bytes_sent
+            record.finished = next(self._events)
 
     def _authenticate(self, authorization: str | None) -> None:
         scheme, _, key = (authorization or "").partition(" ")

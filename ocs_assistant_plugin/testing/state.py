@@ -229,6 +229,21 @@ class StandInState:
         self.files[file_id] = StoredFile(obj, content)
         return obj
 
+    def seed_files(self, count: int, *, purpose: str, filename: str, content: bytes) -> list[str]:
+        """``count`` files as if uploaded one after another (see ``OpenAIStandIn.seed_files``)."""
+        if purpose not in UPLOAD_PURPOSES:
+            raise ValueError(f"purpose must be one of {', '.join(UPLOAD_PURPOSES)}")
+        created, ids = _now(), []
+        for index in range(count):
+            file_id = new_id("file-", 22)
+            self._register(file_id)
+            self.files[file_id] = StoredFile(
+                {"id": file_id, "object": "file", "bytes": len(content), "created_at": created,
+                 "filename": filename.format(index=index), "purpose": purpose,
+                 "status": "processed"}, content)
+            ids.append(file_id)
+        return ids
+
     def list_files(self, query) -> dict:
         purpose = first(query, "purpose")
         objects = [f.obj for f in self.files.values() if purpose in (None, f.obj["purpose"])]

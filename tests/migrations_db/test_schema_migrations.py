@@ -14,7 +14,7 @@ from alembic.script import ScriptDirectory
 from ocs_assistant_plugin import migrations, models
 from plugin_host import ApiClient
 
-HEAD = "0002_operation_claims"
+HEAD = "0003_vector_store_listings"
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ import math
 import pytest
 
 from ocs_assistant_plugin.errors import RemoteNotFound
-from ocs_assistant_plugin.remote import AssistantSpec, normalize_spec, spec_differences, specs_equal
+from ocs_assistant_plugin.remote import (AssistantSpec, KnownFiles, normalize_spec,
+                                         spec_differences, specs_equal)
 
 SCHEMA_FORMAT = {"type": "json_schema",
                  "json_schema": {"name": "answer", "strict": True,
@@ -85,16 +86,24 @@ def test_fetch_request_budget(file_count, assistants, upload, openai_standin):
     assert openai_standin.count() <= math.ceil(file_count / 100) + 2
 
 
-def test_fetch_with_the_expected_store_reads_the_same(assistants, upload, openai_standin):
-    ids = tuple(f.openai_id for f in upload(3))
-    pushed = assistants.push(AssistantSpec(model="gpt-4o", builtin_tools=("file_search",),
-                                           file_search_file_ids=ids))
+def test_fetch_state_with_known_filenames_reads_what_fetch_reads_without_naming_files(
+        assistants, upload, openai_standin):
+    files = upload(3)
+    spec = AssistantSpec(model="gpt-4o", builtin_tools=("file_search",),
+                         file_search_file_ids=tuple(f.openai_id for f in files))
+    pushed = assistants.push(spec)
+    local = dataclasses.replace(spec, vector_store_id=pushed.vector_store_id)
     openai_standin.reset_counts()
 
-    hinted = assistants.fetch(pushed.openai_id, vector_store_id_hint=pushed.vector_store_id)
+    state = assistants.fetch_state(local, pushed.openai_id,
+                                   KnownFiles(filenames={f.openai_id: f.filename for f in files}))
 
-    assert hinted == assistants.fetch(pushed.openai_id)
-    assert openai_standin.count() == 2 * 3  # assistant + one store page + one file list, twice
+    assert openai_standin.count() == 2  # the assistant and the store's one page, side by side
+    assert openai_standin.count(path_prefix="/v1/files") == 0
+    fetched = assistants.fetch(pushed.openai_id)
+    assert state.spec == fetched.spec
+    assert ({(f.openai_id, f.filename) for f in state.files["file_search"]}
+            == {(f.openai_id, f.filename) for f in fetched.files["file_search"]})
 
 
 def test_fetch_state_on_the_assistants_backend_is_fetch(assistants):
@@ -123,8 +132,9 @@ def test_fetch_reads_a_store_deleted_in_openai_as_no_store(assistants, upload, o
     pushed = assistants.push(spec)
     openai_client.vector_stores.delete(pushed.vector_store_id)
 
-    for hint in (None, pushed.vector_store_id):
-        fetched = assistants.fetch(pushed.openai_id, vector_store_id_hint=hint)
+    local = dataclasses.replace(spec, vector_store_id=pushed.vector_store_id)
+    for fetched in (assistants.fetch(pushed.openai_id),
+                    assistants.fetch_state(local, pushed.openai_id)):
         assert fetched.spec.vector_store_id is None
         assert fetched.spec.file_search_file_ids == () and fetched.files["file_search"] == ()
         local = dataclasses.replace(spec, vector_store_id=pushed.vector_store_id)

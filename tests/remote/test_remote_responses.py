@@ -14,6 +14,7 @@ from ocs_assistant_plugin.errors import ConfigurationError, Conflict, InvalidInp
 from ocs_assistant_plugin.remote import (
     AssistantSpec,
     AssistantsGateway,
+    KnownFiles,
     ResponsesGateway,
     build_request,
     gateway_for,
@@ -161,7 +162,8 @@ def test_push_without_files_or_file_search_asks_nothing(responses_gateway, opena
 def test_fetch_state_reads_the_store_and_code_interpreter_files(responses_gateway, upload,
                                                                 openai_client, openai_standin):
     ci_kept, ci_gone = (f.openai_id for f in upload(2, "ci"))
-    fs = tuple(f.openai_id for f in upload(150, "fs"))
+    fs_files = upload(150, "fs")
+    fs = tuple(f.openai_id for f in fs_files)
     spec = AssistantSpec(model="gpt-4o", name="R",
                          builtin_tools=("file_search", "code_interpreter"),
                          code_interpreter_file_ids=(ci_kept, ci_gone), file_search_file_ids=fs)
@@ -170,7 +172,8 @@ def test_fetch_state_reads_the_store_and_code_interpreter_files(responses_gatewa
     openai_client.files.delete(ci_gone)
     openai_standin.reset_counts()
 
-    state = responses_gateway.fetch_state(local)
+    state = responses_gateway.fetch_state(
+        local, known=KnownFiles(filenames={f.openai_id: f.filename for f in fs_files}))
 
     assert state.openai_id is None
     assert state.spec == normalize_spec(
@@ -178,7 +181,10 @@ def test_fetch_state_reads_the_store_and_code_interpreter_files(responses_gatewa
     assert {f.filename for f in state.files["code_interpreter"]} == {"ci-0000.txt"}
     assert len(state.files["file_search"]) == 150
     assert all(f.filename.startswith("fs-") for f in state.files["file_search"])
-    assert openai_standin.count() == 2 + 1 + 1  # 2 store pages, 1 file list, 1 confirming 404
+    # 2 store pages and each code_interpreter file (one confirming 404); the 150 store files'
+    # names are known here, so none is asked for
+    assert openai_standin.count() == 2 + 2
+    assert openai_standin.count("GET", "/v1/files") == 2
 
 
 def test_fetch_state_of_a_deleted_store_is_remote_not_found(responses_gateway, openai_client):

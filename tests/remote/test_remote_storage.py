@@ -19,11 +19,24 @@ def test_upload_file_from_bytes_and_from_a_file_object(storage, openai_client, o
     assert openai_standin.count(method="POST", path_prefix="/v1/files") == 2
 
 
-def test_file_names_of_many_files_is_one_list_request(storage, upload, openai_standin):
+def test_file_names_asks_for_each_file_by_id_never_the_project_list(storage, upload,
+                                                                     openai_standin):
     files = upload(30)
+    openai_standin.seed_files(500)  # the rest of the project: never read
     openai_standin.reset_counts()
 
     names = storage.file_names([f.openai_id for f in files])
+
+    assert names == {f.openai_id: f for f in files}
+    assert sorted(r.path for r in openai_standin.requests) == sorted(
+        f"/v1/files/{f.openai_id}" for f in files)
+
+
+def test_file_names_for_an_import_reads_the_project_list_once(storage, upload, openai_standin):
+    files = upload(30)
+    openai_standin.reset_counts()
+
+    names = storage.file_names([f.openai_id for f in files], may_list_project=True)
 
     assert names == {f.openai_id: f for f in files}
     assert openai_standin.count() == 1
@@ -42,7 +55,8 @@ def test_file_names_leaves_out_unknown_ids(storage, upload, openai_standin):
     files = upload(3)
     openai_standin.reset_counts()
 
-    names = storage.file_names([files[0].openai_id, "file-gone1", files[2].openai_id, "file-gone2"])
+    names = storage.file_names([files[0].openai_id, "file-gone1", files[2].openai_id, "file-gone2"],
+                               may_list_project=True)
 
     assert list(names) == [files[0].openai_id, files[2].openai_id]
     # one list, then each id the list did not show is confirmed by its own 404
@@ -55,7 +69,7 @@ def test_file_names_finds_files_of_another_purpose_by_id(storage, upload, openai
     other = openai_client.files.create(file=("other.jsonl", b"{}"), purpose="user_data")
     openai_standin.reset_counts()
 
-    names = storage.file_names([mine.openai_id, other.id])
+    names = storage.file_names([mine.openai_id, other.id], may_list_project=True)
 
     assert names[other.id].filename == "other.jsonl" and names[mine.openai_id] == mine
     assert openai_standin.count() == 2  # the list (purpose=assistants), then the one it missed

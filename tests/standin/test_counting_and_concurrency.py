@@ -80,3 +80,47 @@ def test_parallel_attach_keeps_counts_accurate(openai_client, upload):
 
     refreshed = openai_client.vector_stores.retrieve(store.id)
     assert refreshed.file_counts.total == refreshed.file_counts.completed == 40
+
+
+def test_the_log_orders_arrivals_and_answers_on_one_counter(openai_client, openai_standin):
+    openai_standin.latency = 0.2  # both requests arrive before either is answered
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(lambda _: openai_client.files.list(), range(2)))
+    openai_client.files.list()  # sent after both were answered
+
+    first, second, third = openai_standin.requests
+    assert {first.started, second.started} == {1, 2}
+    assert {first.finished, second.finished} == {3, 4}
+    assert (third.started, third.finished) == (5, 6)
+
+
+def test_the_log_records_the_bytes_of_each_answer(openai_client, openai_standin, upload):
+    file = upload(b"hello", "hello.txt")
+    openai_standin.reset_counts()
+
+    raw = openai_client.files.with_raw_response.retrieve(file.id)
+    with pytest.raises(openai.NotFoundError):
+        openai_client.files.retrieve("file-missing")
+
+    found, missing = openai_standin.requests
+    assert found.bytes_sent == len(raw.http_response.content) > 0
+    assert missing.status == 404 and missing.bytes_sent > 0
+
+
+def test_seeded_files_are_ordinary_files_and_cost_no_request(openai_client, openai_standin):
+    ids = openai_standin.seed_files(3, filename="seed-{index}.md", content=b"abc")
+
+    assert openai_standin.count() == 0
+    assert [openai_client.files.retrieve(i).filename for i in ids] == [
+        "seed-0.md", "seed-1.md", "seed-2.md"]
+    assert [f.id for f in openai_client.files.list(order="asc").data] == ids
+    store = openai_client.vector_stores.create(file_ids=ids[:2])
+    assert store.file_counts.completed == 2 and store.usage_bytes == 6
+    openai_client.files.delete(ids[2])
+    assert len(openai_client.files.list().data) == 2
+
+
+def test_seeding_refuses_a_purpose_openai_does_not_know(openai_standin):
+    with pytest.raises(ValueError, match="purpose"):
+        openai_standin.seed_files(1, purpose="nonsense")
+    assert openai_standin.seed_files(0) == []
