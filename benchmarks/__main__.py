@@ -1,140 +1,433 @@
-"""``python -m benchmarks [--latency S] [--out DIR]``: writes ``bench-results/results.json``.
+"""``python -m benchmarks [--latency S] [--out DIR] [--quick]`` (``make bench``).
 
-Each figure drives the plugin through its public surface (JSON API and hooks) against the bundled
-stand-in with ``latency`` seconds added to every request, so that ``seconds / latency`` is roughly
-the number of sequential round trips. The Open Chat Studio figures are its documented call
-patterns under the same latency: the sync check makes ``2 + ceil(F/20)`` sequential calls and a
-release clone ``2 + ceil((F - 100)/500)``.
+Drives the plugin through its public surface (the JSON API, the hooks, the CLI) against the
+bundled OpenAI stand-in, which runs in a process of its own (:mod:`.standin_process`) with
+``latency`` seconds added to every request. Open Chat Studio's way of doing the same job is
+replayed against the same stand-in in the same run (:mod:`.replay`), never computed.
+
+For each scenario: requests sent, sequential round trips (from the stand-in's log: the longest
+chain of requests each sent after the one before it was answered), wall time, peak memory of this
+process (``tracemalloc``, on for both sides), and the speed-up over the replay. Writes
+``DIR/results.json`` and ``DIR/results.md`` and prints the table and the goals.
 """
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
-import math
+import os
 import platform
+import statistics
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
+import tracemalloc
+from dataclasses import dataclass
 from pathlib import Path
 
 import openai
+import sqlalchemy as sa
 from flask import Flask, has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
 
 from ocs_assistant_plugin import AssistantPlugin, hookimpl
-from ocs_assistant_plugin.testing import OpenAIStandIn
+from ocs_assistant_plugin.models import Assistant
+from ocs_assistant_plugin.outbox import queue as operations
 
-TEAM = 1
+from . import replay
+from .standin_process import StandInProcess
 
+BETA = {"headers": {"OpenAI-Beta": "assistants=v2"}}
+TEAM_HEADER = "X-Team-Id"
+AUDIT_TEAM = 2
+
+
+@dataclass(frozen=True)
+class Sizes:
+    sync_files: tuple[int, ...] = (0, 100, 1000, 5000)
+    release_files: int = 1000
+    archive_files: int = 1000
+    vetting_versions: tuple[int, ...] = (1, 10, 50)
+    audit_assistants: int = 100
+    audit_files: int = 50
+    audit_unrelated: int = 15000
+    audit_concurrency: int = 4
+
+
+QUICK = Sizes(sync_files=(0, 3), release_files=3, archive_files=4, vetting_versions=(1, 3),
+              audit_assistants=3, audit_files=2, audit_unrelated=20)
+
+
+# -- the host ------------------------------------------------------------------------------------
 
 class BenchHost:
+    """Team from the ``X-Team-Id`` header (1 by default); one OpenAI client for every team."""
+
     def __init__(self, client):
         self.client = client
 
     @hookimpl
     def ocs_current_team_id(self):
-        return TEAM if has_request_context() and request else None
+        return int(request.headers.get(TEAM_HEADER, 1)) if has_request_context() else None
 
     @hookimpl
     def ocs_openai_client(self, team_id):
         return self.client
 
 
+class CountingProvider:
+    """A reference provider that runs one SQL query per call and finds nothing, so the vetting
+    figures show how often the plugin asks providers."""
+
+    kind, section, label = "bench", "Bench objects", "Bench object"
+
+    def __init__(self, db):
+        self.db = db
+
+    def find_references(self, assistant_ids, team_id):
+        self.db.session.execute(sa.select(sa.func.count()).select_from(Assistant)
+                                .where(Assistant.id.in_(list(assistant_ids))))
+        return []
+
+    def archive(self, reference):
+        return None
+
+    @hookimpl
+    def ocs_reference_providers(self):
+        return [self]
+
+
 def make_app(db_path: Path, client) -> Flask:
     app = Flask("bench_host")
     app.config.update(SQLALCHEMY_DATABASE_URI=f"sqlite:///{db_path}", SECRET_KEY="bench",
                       OCS_ASSISTANTS_ALLOW_ALL=True, OCS_ASSISTANTS_CSRF_ENABLED=False,
-                      OCS_ASSISTANTS_TASK_BACKEND="eager")
+                      OCS_ASSISTANTS_TASK_BACKEND="eager",
+                      OCS_ASSISTANTS_REUSE_UNCHANGED_VERSIONS=False)
     db = SQLAlchemy()
     db.init_app(app)
     AssistantPlugin(app, db)
-    app.extensions["ocs_assistants"].register(BenchHost(client), name="bench_host")
+    plugin = app.extensions["ocs_assistants"]
+    plugin.register(BenchHost(client), name="bench_host")
+    plugin.register(CountingProvider(db), name="bench_provider")
     with app.app_context():
         db.create_all()
     return app
 
 
-def upload_files(client, count: int) -> list[str]:
-    def one(i):
-        return client.files.create(file=(f"doc-{i:05d}.txt", b"benchmark file %d" % i),
-                                   purpose="assistants").id
-    with ThreadPoolExecutor(16) as pool:
-        return list(pool.map(one, range(count)))
+# -- measuring -----------------------------------------------------------------------------------
+
+def round_trips(log: list[dict]) -> int:
+    """The longest chain of requests in ``log`` each started after the one before it finished
+    (the stand-in numbers arrivals and answers on one counter)."""
+    events = sorted([(r["started"], 0, i) for i, r in enumerate(log)]
+                    + [(r["finished"], 1, i) for i, r in enumerate(log)
+                       if r["finished"] is not None])
+    depth: dict[int, int] = {}
+    longest = 0
+    for _, kind, i in events:
+        if kind == 0:
+            depth[i] = longest + 1
+        else:
+            longest = max(longest, depth[i])
+    return longest
 
 
-def remote_assistant_with_files(client, file_ids: list[str]) -> str:
-    body = {"model": "gpt-4o", "name": f"Bench {len(file_ids)}", "tools": [{"type": "file_search"}],
-            "tool_resources": {"file_search": {"vector_stores": [{"file_ids": file_ids}]}}}
-    return client.post("/assistants", body=body, cast_to=object,
-                       options={"headers": {"OpenAI-Beta": "assistants=v2"}})["id"]
+class Bench:
+    def __init__(self, standin: StandInProcess, client, app: Flask, latency: float):
+        self.standin, self.client, self.app, self.latency = standin, client, app, latency
+        self.http = app.test_client()
+        self.prefix = app.config["OCS_ASSISTANTS_URL_PREFIX"] + "/api"
+        self.plugin = app.extensions["ocs_assistants"]
+        self.rows: list[dict] = []
+        self.goals: list[dict] = []
+
+    def measure(self, fn):
+        """Run ``fn`` with the latency on; returns (its result, the figures)."""
+        self.standin.reset_counts()
+        self.standin.set_latency(self.latency)
+        tracemalloc.start()
+        started = time.perf_counter()
+        try:
+            result = fn()
+        finally:
+            seconds = time.perf_counter() - started
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+            self.standin.set_latency(0)
+        log = self.standin.requests()
+        return result, {"requests": len(log), "round_trips": round_trips(log),
+                        "seconds": round(seconds, 3), "peak_mib": round(peak / 2**20, 2)}
+
+    def row(self, scenario: str, ours: dict, baseline: dict | None = None, **extra) -> dict:
+        row = {"scenario": scenario, "ours": ours, "open_chat_studio_replay": baseline, **extra}
+        if baseline:
+            row["speedup"] = round(baseline["seconds"] / max(ours["seconds"], 1e-9), 1)
+        self.rows.append(row)
+        print(f"  {scenario}: {format_figures(ours)}"
+              + (f" | replay {format_figures(baseline)} | x{row['speedup']}" if baseline else ""),
+              file=sys.stderr, flush=True)
+        return row
+
+    def goal(self, text: str, met: bool, detail: str) -> None:
+        self.goals.append({"goal": text, "met": bool(met), "measured": detail})
+
+    # -- the API -----------------------------------------------------------------------------
+
+    def api(self, method: str, path: str, *, team: int = 1, expect: int = 200, **kwargs):
+        response = self.http.open(self.prefix + path, method=method,
+                                  headers={TEAM_HEADER: str(team)}, **kwargs)
+        assert response.status_code == expect, (path, response.status_code, response.get_json())
+        return response.get_json()
+
+    # -- OpenAI, made ready at no latency ------------------------------------------------------
+
+    def store_with_files(self, file_ids: list[str]) -> str:
+        store = self.client.vector_stores.create(file_ids=file_ids[:500]).id
+        for start in range(500, len(file_ids), 2000):
+            self.client.vector_stores.file_batches.create(store, file_ids=file_ids[start:start + 2000])
+        return store
+
+    def remote_assistant(self, name: str, file_count: int) -> tuple[str, str, list[str]]:
+        """An assistant made in OpenAI whose store holds ``file_count`` new files."""
+        ids = self.standin.seed_files(file_count, filename=name + "-{index:05d}.txt")
+        store = self.store_with_files(ids)
+        body = {"model": "gpt-4o", "name": name, "tools": [{"type": "file_search"}],
+                "tool_resources": {"file_search": {"vector_store_ids": [store]}}}
+        remote = self.client.post("/assistants", body=body, cast_to=object, options=BETA)
+        return remote["id"], store, ids
+
+    def import_assistant(self, remote_id: str, team: int = 1) -> dict:
+        return self.api("POST", "/assistants/import", team=team, expect=201,
+                        json={"openai_assistant_id": remote_id})
 
 
-def measure(standin, latency, fn):
-    standin.reset_counts()
-    standin.latency = latency
-    started = time.perf_counter()
-    result = fn()
-    seconds = time.perf_counter() - started
-    standin.latency = 0
-    return result, {"requests": standin.count(), "seconds": round(seconds, 4),
-                    "sequential_round_trips": round(seconds / latency, 1) if latency else None}
+def format_figures(f: dict) -> str:
+    return (f"{f['requests']} req, {f['round_trips']} trips, {f['seconds']:.3f} s, "
+            f"{f['peak_mib']:.1f} MiB")
+
+
+# -- the scenarios -------------------------------------------------------------------------------
+
+def warm_up(bench: Bench) -> None:
+    """Load what the first call of each side loads (SDK types, templates, SQL compilation)
+    before anything is measured: tracing memory makes first imports very slow."""
+    remote_id, _, ids = bench.remote_assistant("warmup", 2)
+    assistant = bench.import_assistant(remote_id)
+    bench.api("GET", f"/assistants/{assistant['id']}/sync")
+    replay.sync_check(bench.client, remote_id)
+    replay.release_clone(bench.client, "warmup", "gpt-4o", ids)
+    bench.api("POST", f"/assistants/{assistant['id']}/archive", json={})
+
+
+def sync_checks(bench: Bench, sizes: Sizes) -> None:
+    for files in sizes.sync_files:
+        print(f"sync check, F = {files}", file=sys.stderr, flush=True)
+        remote_id, store, ids = bench.remote_assistant(f"sync{files}", files)
+        if files == max(sizes.sync_files):
+            assistant, figures = bench.measure(lambda: bench.import_assistant(remote_id))
+            bench.row(f"import, {files} files", figures)
+        else:
+            assistant = bench.import_assistant(remote_id)
+        path = f"/assistants/{assistant['id']}/sync"
+        report, ours = bench.measure(lambda: bench.api("GET", path))
+        assert report["state"] == "in_sync", report
+        _, baseline = bench.measure(lambda: replay.sync_check(bench.client, remote_id))
+        row = bench.row(f"sync check, {files} files, in sync", ours, baseline)
+        if files >= 1000:
+            bench.goal(f"in-sync check at F = {files} at least 8x faster than the replay",
+                       row["speedup"] >= 8, f"x{row['speedup']}")
+        if files == sizes.release_files:
+            release(bench, assistant, ids)
+        if ids:  # drift: one file detached in OpenAI, one added there
+            bench.client.vector_stores.files.delete(ids[len(ids) // 2], vector_store_id=store)
+        added = bench.standin.seed_files(1, filename="added.txt")
+        bench.client.vector_stores.files.create(store, file_id=added[0])
+        report, ours = bench.measure(lambda: bench.api("GET", path))
+        assert report["state"] == "out_of_sync" and report["files_missing_locally"], report
+        _, baseline = bench.measure(lambda: replay.sync_check(bench.client, remote_id))
+        bench.row(f"sync check, {files} files, drifted", ours, baseline)
+
+
+def release(bench: Bench, assistant: dict, file_ids: list[str]) -> None:
+    print(f"release clone, F = {len(file_ids)}", file=sys.stderr, flush=True)
+
+    def ours():
+        with bench.app.app_context():
+            mapping = bench.plugin.hook.ocs_release(assistant_ids=[assistant["id"]], team_id=1,
+                                                    release_label="bench")
+            bench.plugin.db.session.commit()
+        return mapping
+
+    mapping, figures = bench.measure(ours)
+    assert set(mapping) == {assistant["id"]}, mapping
+    _, baseline = bench.measure(lambda: replay.release_clone(
+        bench.client, assistant["name"], assistant["model"], file_ids))
+    bench.row(f"release clone, {len(file_ids)} files", figures, baseline)
+
+
+def archive(bench: Bench, sizes: Sizes) -> None:
+    files = sizes.archive_files
+    print(f"archive, {files} unshared files", file=sys.stderr, flush=True)
+    remote_id, _, _ = bench.remote_assistant("archive", files)
+    assistant = bench.import_assistant(remote_id)
+
+    def ours():
+        result = bench.api("POST", f"/assistants/{assistant['id']}/archive", json={})
+        with bench.app.app_context():  # what the outbox worker does: run until nothing is due
+            while operations.run_pending(bench.plugin):
+                pass
+        return result
+
+    result, figures = bench.measure(ours)
+    assert result["archived"] == [assistant["id"]], result
+    pending = bench.api("GET", "/operations?status=pending")
+    assert not (pending.get("items") if isinstance(pending, dict) else pending), pending
+    replay_id, replay_store, replay_files = bench.remote_assistant("archive-replay", files)
+    _, baseline = bench.measure(lambda: replay.archive(bench.client, replay_id, replay_store,
+                                                       replay_files))
+    row = bench.row(f"archive, {files} unshared files (deletions until the outbox is empty)",
+                    figures, baseline)
+    bench.goal(f"archive deletions of {files} files at least 10x faster than one at a time",
+               row["speedup"] >= 10, f"x{row['speedup']}")
+
+
+def vetting(bench: Bench, sizes: Sizes) -> None:
+    with bench.app.app_context():
+        engine = bench.app.extensions["sqlalchemy"].engine
+    queries: dict[int, int] = {}
+    for versions in sizes.vetting_versions:
+        print(f"archive vetting, {versions} versions", file=sys.stderr, flush=True)
+        assistant = bench.api("POST", "/assistants", expect=201,
+                              json={"name": f"Vetted {versions}", "model": "gpt-4o"})
+        with bench.app.app_context():
+            for number in range(versions):
+                bench.plugin.hook.ocs_release(assistant_ids=[assistant["id"]], team_id=1,
+                                              release_label=f"v{number}")
+                bench.plugin.db.session.commit()
+        statements = []
+
+        def count(*_args):
+            statements.append(1)
+
+        sa.event.listen(engine, "before_cursor_execute", count)
+        try:
+            check, figures = bench.measure(lambda: bench.api(
+                "GET", f"/assistants/{assistant['id']}/archive-check"))
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", count)
+        assert len(check["versions"]) == versions, check
+        queries[versions] = len(statements)
+        bench.row(f"archive vetting, {versions} versions", figures, sql_queries=len(statements))
+    low, high = min(queries), max(queries)
+    bench.goal(f"vetting queries the same for N = {low} and N = {high}",
+               queries[low] == queries[high], f"{queries[low]} and {queries[high]} queries")
+
+
+def audit(bench: Bench, sizes: Sizes) -> None:
+    count, files = sizes.audit_assistants, sizes.audit_files
+    print(f"bulk audit, {count} assistants x {files} files", file=sys.stderr, flush=True)
+    ids = bench.standin.seed_files(count * files, filename="audit-{index:06d}.txt")
+    remote_ids = []
+    for n in range(count):
+        store = bench.store_with_files(ids[n * files:(n + 1) * files])
+        body = {"model": "gpt-4o", "name": f"Audited {n}", "tools": [{"type": "file_search"}],
+                "tool_resources": {"file_search": {"vector_store_ids": [store]}}}
+        remote_ids.append(bench.client.post("/assistants", body=body, cast_to=object,
+                                            options=BETA)["id"])
+    assistants = [bench.import_assistant(r, team=AUDIT_TEAM) for r in remote_ids]
+    bench.standin.seed_files(sizes.audit_unrelated)
+    single = []
+    for _ in range(3):
+        report, figures = bench.measure(lambda: bench.api(
+            "GET", f"/assistants/{assistants[0]['id']}/sync", team=AUDIT_TEAM))
+        assert report["state"] == "in_sync", report
+        single.append(figures)
+    single_figures = sorted(single, key=lambda f: f["seconds"])[1]
+    bench.row(f"sync check, {files} files, {sizes.audit_unrelated} unrelated files in the "
+              "project (median of 3)", single_figures)
+    concurrency = sizes.audit_concurrency
+    runner = bench.app.test_cli_runner()
+    result, figures = bench.measure(lambda: runner.invoke(args=[
+        "assistants", "check", "--team", str(AUDIT_TEAM), "--concurrency", str(concurrency)]))
+    assert result.exit_code == 0, result.output
+    _, baseline = bench.measure(lambda: [replay.sync_check(bench.client, r) for r in remote_ids])
+    bench.row(f"bulk audit, {count} assistants x {files} files (--concurrency {concurrency})",
+              figures, baseline)
+    allowed = (count / concurrency + 1) * single_figures["seconds"]
+    bench.goal(f"bulk audit of {count} no slower than {count}/{concurrency} + 1 single checks",
+               figures["seconds"] <= allowed,
+               f"{figures['seconds']:.2f} s against {allowed:.2f} s")
+
+
+# -- the report ----------------------------------------------------------------------------------
+
+def markdown(results: dict) -> str:
+    lines = [f"Measured {results['date']} on {results['machine']}, "
+             f"{results['latency_seconds'] * 1000:g} ms added to every request, "
+             f"OCS_ASSISTANTS_REMOTE_CONCURRENCY = {results['remote_concurrency']}; "
+             f"reproduce with `{results['command']}`.", "",
+             "| scenario | requests | round trips | wall s | peak MiB | OCS replay: requests "
+             "| round trips | wall s | speed-up |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for row in results["rows"]:
+        ours, base = row["ours"], row.get("open_chat_studio_replay")
+        name = row["scenario"] + (f" ({row['sql_queries']} SQL queries)"
+                                  if "sql_queries" in row else "")
+        theirs = (f"{base['requests']} | {base['round_trips']} | {base['seconds']:.2f} | "
+                  f"x{row['speedup']}" if base else "— | — | — | —")
+        lines.append(f"| {name} | {ours['requests']} | {ours['round_trips']} | "
+                     f"{ours['seconds']:.2f} | {ours['peak_mib']:.1f} | {theirs} |")
+    lines += ["", "Goals:", ""]
+    lines += [f"- {'met' if g['met'] else 'NOT met'}: {g['goal']} ({g['measured']})"
+              for g in results["goals"]]
+    return "\n".join(lines) + "\n"
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--latency", type=float, default=0.02, help="seconds added per request")
-    parser.add_argument("--out", default="bench-results")
-    parser.add_argument("--sizes", default="0,100,1000", help="file counts, comma separated")
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--latency", type=float, default=None,
+                        help="seconds added to every request (default 0.05; --quick: 0.002)")
+    parser.add_argument("--out", default="bench-results", help="where to write the results")
+    parser.add_argument("--quick", action="store_true",
+                        help="tiny sizes, to see that every scenario runs (seconds)")
     args = parser.parse_args(argv)
-    sizes = [int(s) for s in args.sizes.split(",")]
-    results = {"latency_seconds": args.latency, "python": platform.python_version(),
-               "sync_check": [], "release_clone": [], "import": []}
-    with OpenAIStandIn() as standin, tempfile.TemporaryDirectory() as tmp:
-        client = openai.OpenAI(api_key=standin.api_key, base_url=standin.base_url, max_retries=0)
+    sizes = QUICK if args.quick else Sizes()
+    latency = args.latency if args.latency is not None else (0.002 if args.quick else 0.05)
+    started = time.perf_counter()
+    with StandInProcess() as standin, tempfile.TemporaryDirectory() as tmp:
+        client = openai.OpenAI(api_key=standin.api_key, base_url=standin.base_url,
+                               max_retries=0, timeout=60)
         app = make_app(Path(tmp) / "bench.sqlite", client)
-        api = app.test_client()
-        prefix = app.config["OCS_ASSISTANTS_URL_PREFIX"] + "/api"
-        hook = app.extensions["ocs_assistants"].hook
-        for size in sizes:
-            print(f"F = {size}: preparing", file=sys.stderr)
-            remote_id = remote_assistant_with_files(client, upload_files(client, size))
-            imported, figures = measure(standin, args.latency, lambda: api.post(
-                f"{prefix}/assistants/import", json={"openai_assistant_id": remote_id}))
-            assert imported.status_code == 201, imported.get_json()
-            assistant_id = imported.get_json()["id"]
-            results["import"].append({"files": size, **figures})
-
+        bench = Bench(standin, client, app, latency)
+        try:
+            warm_up(bench)
+            sync_checks(bench, sizes)
+            archive(bench, sizes)
+            vetting(bench, sizes)
+            audit(bench, sizes)
+        finally:
+            client.close()
             with app.app_context():
-                report, figures = measure(standin, args.latency, lambda: hook.ocs_assistant_edit_opened(
-                    assistant_id=assistant_id, team_id=TEAM))
-            assert report["state"] == "in_sync", report
-            ocs_calls = 2 + math.ceil(size / 20)
-            results["sync_check"].append({
-                "files": size, **figures, "bound_requests": math.ceil(size / 100) + 2,
-                "open_chat_studio": {"requests": ocs_calls, "seconds": round(ocs_calls * args.latency, 4)},
-            })
-
-            with app.app_context():
-                mapping, figures = measure(standin, args.latency, lambda: hook.ocs_release(
-                    assistant_ids=[assistant_id], team_id=TEAM, release_label=f"bench-{size}"))
-            assert set(mapping) == {assistant_id}, mapping
-            ocs_calls = 2 + max(0, math.ceil((size - 100) / 500))
-            results["release_clone"].append({
-                "files": size, **figures,
-                "open_chat_studio": {"requests": ocs_calls, "seconds": round(ocs_calls * args.latency, 4)},
-            })
-            print(f"F = {size}: import {results['import'][-1]['requests']} req, sync "
-                  f"{results['sync_check'][-1]['requests']} req, release "
-                  f"{results['release_clone'][-1]['requests']} req", file=sys.stderr)
-        client.close()
-        with app.app_context():
-            app.extensions["sqlalchemy"].engine.dispose()
+                app.extensions["sqlalchemy"].engine.dispose()
+    results = {
+        "date": dt.date.today().isoformat(),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.system()} "
+                   f"{platform.release()}, Python {platform.python_version()}",
+        "latency_seconds": latency,
+        "remote_concurrency": app.config["OCS_ASSISTANTS_REMOTE_CONCURRENCY"],
+        "command": "make bench" if not args.quick else "python -m benchmarks --quick",
+        "total_seconds": round(time.perf_counter() - started, 1),
+        "rows": bench.rows, "goals": bench.goals,
+    }
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
-    print(json.dumps(results, indent=2))
-    print(f"written to {out / 'results.json'}", file=sys.stderr)
+    table = markdown(results)
+    (out / "results.md").write_text(table)
+    print(table)
+    print(f"written to {out / 'results.json'} and {out / 'results.md'} "
+          f"in {results['total_seconds']} s", file=sys.stderr)
     return 0
 
 
