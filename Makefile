@@ -6,7 +6,7 @@ TEST_WORKERS ?= auto
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test bench system clean
+.PHONY: run test bench system clean production
 
 $(STAMP): pyproject.toml setup.cfg $(wildcard hooks/*/pyproject.toml) example_host/requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ test: $(STAMP) system
 
 run: $(STAMP)
 	$(PY) -m example_host
+
+# PostgreSQL, Redis, gunicorn (2 processes), 2 Celery workers and beat on this machine (README
+# "Production"); Ctrl-C stops them all.
+production: $(STAMP) system
+	$(PY) scripts/production.py
 
 bench: $(STAMP)
 	$(PY) -m benchmarks

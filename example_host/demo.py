@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import os
-import secrets
+import re
 from dataclasses import dataclass, field
 
 from flask import Flask
@@ -97,12 +97,13 @@ class _PluginAPI:
     def __init__(self, app: Flask, user_id: int):
         self.client = app.test_client()
         self.prefix = app.config["OCS_ASSISTANTS_URL_PREFIX"] + "/api"
-        token = secrets.token_urlsafe(32)
         with self.client.session_transaction() as session:
             session["user_id"] = user_id
-            # Multipart uploads need the plugin's CSRF token, sent the way its page scripts do.
-            session[plugin_csrf.SESSION_KEY] = token
-        self.headers = {plugin_csrf.HEADER: token}
+        # Multipart uploads need the plugin's CSRF token, sent the way its page scripts do: the
+        # token of this session, as the plugin's "new assistant" page carries it.
+        page = self.client.get(app.config["OCS_ASSISTANTS_URL_PREFIX"] + "/new")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))
+        self.headers = {plugin_csrf.HEADERS[0]: token.group(1)} if token else {}
 
     def _check(self, response, expected: int, what: str) -> dict:
         if response.status_code != expected:
