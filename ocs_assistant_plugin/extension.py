@@ -38,7 +38,7 @@ AUTHORIZE_ACTIONS = ("view", "create", "edit", "import", "sync", "release", "arc
 
 #: Every configuration key (without the ``OCS_ASSISTANTS_`` prefix) and its default.
 CONFIG_DEFAULTS: dict[str, Any] = {
-    "BACKEND": "assistants",
+    "BACKEND": "responses",
     "OPENAI_API_KEY": None,
     "OPENAI_BASE_URL": None,
     "OPENAI_MAX_RETRIES": 2,

@@ -25,6 +25,20 @@ POSTGRESQL_ONLY = pytest.param("postgresql", marks=pytest.mark.postgresql)
 #: Every database, as ``database_url`` runs each test.
 DATABASES = [SQLITE_ONLY, POSTGRESQL_ONLY]
 
+#: Config of a host on the ``assistants`` backend (the plugin's default is ``responses``): for
+#: tests about the remote assistant object (its fields, its drift, its clones and deletions).
+ASSISTANTS_BACKEND = {"OCS_ASSISTANTS_BACKEND": "assistants"}
+
+
+def on_assistants_backend(make_app):
+    """``make_app`` whose hosts use the ``assistants`` backend unless a test asks otherwise;
+    a folder whose tests are about that backend overrides its ``make_app`` fixture with it."""
+
+    def make(*args, **config):
+        return make_app(*args, **{**ASSISTANTS_BACKEND, **config})
+
+    return make
+
 
 class HostHooks:
     """The host's plugin: current team from a header, one OpenAI client for every team."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from archive_host import CONFIG, ArchiveObserver, MemoryHost
+from plugin_host import on_assistants_backend
 
 
 @pytest.fixture
@@ -57,3 +58,10 @@ def bot_with_versions(api, bot, release):
     v2 = release(bot["id"], "r2")
     assert v1 != v2
     return {"working": bot["id"], "v1": v1, "v2": v2}
+
+
+@pytest.fixture
+def make_app(make_app):
+    """Hosts on the ``assistants`` backend: these tests check that archiving deletes the remote
+    assistant objects too (``test_archive`` asks for ``responses`` where it checks that backend)."""
+    return on_assistants_backend(make_app)

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from browser_support import serve
 from ocs_assistant_plugin import Reference, hookimpl
-from plugin_host import TEAM_HEADER, ApiClient, remote_assistant_ids
+from plugin_host import ASSISTANTS_BACKEND, TEAM_HEADER, ApiClient, remote_assistant_ids
 
 pytestmark = pytest.mark.browser
 
@@ -58,7 +58,8 @@ class HostObjects:
 
 @pytest.fixture
 def app(make_app):
-    return make_app(OCS_ASSISTANTS_CSRF_ENABLED=True, OCS_ASSISTANTS_TASK_BACKEND="eager")
+    return make_app(OCS_ASSISTANTS_CSRF_ENABLED=True, OCS_ASSISTANTS_TASK_BACKEND="eager",
+                    **ASSISTANTS_BACKEND)  # archiving deletes remote assistant objects too
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from browser_support import serve
-from plugin_host import TEAM_HEADER, ApiClient, remote_assistant, store_file_ids
+from plugin_host import ASSISTANTS_BACKEND, TEAM_HEADER, ApiClient, remote_assistant, store_file_ids
 
 pytestmark = pytest.mark.browser
 
@@ -16,7 +16,8 @@ BETA = {"headers": {"OpenAI-Beta": "assistants=v2"}}
 
 @pytest.fixture
 def app(make_app):
-    return make_app(OCS_ASSISTANTS_CSRF_ENABLED=True)
+    # The pages create, sync and import remote assistant objects.
+    return make_app(OCS_ASSISTANTS_CSRF_ENABLED=True, **ASSISTANTS_BACKEND)
 
 
 @pytest.fixture

@@ -19,7 +19,15 @@ from host_testing import HostClient, make_user  # noqa: E402
 
 
 @pytest.fixture
-def app(database_url, openai_standin, tmp_path):
+def host_backend():
+    """The plugin backend of the host under test; None: the plugin's default (``responses``), as
+    ``make run`` uses it. Modules about remote assistant objects ask for ``assistants``."""
+    return None
+
+
+@pytest.fixture
+def app(database_url, openai_standin, host_backend, tmp_path):
+    backend = {"OCS_ASSISTANTS_BACKEND": host_backend} if host_backend else {}
     app = create_app({
         "TESTING": True,
         "SECRET_KEY": "test-secret",
@@ -28,6 +36,7 @@ def app(database_url, openai_standin, tmp_path):
         "OCS_ASSISTANTS_OPENAI_BASE_URL": openai_standin.base_url,
         "OCS_ASSISTANTS_OPENAI_MAX_RETRIES": 0,
         "OCS_ASSISTANTS_TASK_BACKEND": "eager",
+        **backend,
     }, instance_path=str(tmp_path / "instance"))
     yield app
     with app.app_context():

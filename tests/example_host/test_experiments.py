@@ -1,8 +1,16 @@
 """Experiments: create with an assistant picked from the plugin's, validation, release flows."""
 from __future__ import annotations
 
+import pytest
+
 from example_host.models import Experiment, Pipeline, PipelineNode, db
 from host_testing import remote_assistant
+
+
+@pytest.fixture
+def host_backend():
+    """The ``assistants`` backend: the picked assistant is read back from OpenAI as an assistant object."""
+    return "assistants"
 
 
 def _experiments(app, **filters):

@@ -16,6 +16,12 @@ from host_testing import (HostClient, flashes, remote_assistant, remote_assistan
 ASSISTANT_POSTS = {"method": "POST", "path_prefix": "/v1/assistants"}
 
 
+@pytest.fixture
+def host_backend():
+    """The ``assistants`` backend: these tests check the remote assistant each release clones."""
+    return "assistants"
+
+
 def _create(alice, path, form) -> int:
     response = alice.post_form(path, form)
     assert response.status_code == 302, response.get_data(as_text=True)

@@ -11,7 +11,7 @@ from ocs_assistant_plugin.errors import ConfigurationError
 from plugin_host import ApiClient
 
 DESIGN_DEFAULTS = {
-    "OCS_ASSISTANTS_BACKEND": "assistants",
+    "OCS_ASSISTANTS_BACKEND": "responses",
     "OCS_ASSISTANTS_OPENAI_API_KEY": None,
     "OCS_ASSISTANTS_OPENAI_BASE_URL": None,
     "OCS_ASSISTANTS_ALLOW_ALL": False,
@@ -57,12 +57,22 @@ def test_config_defaults_are_set_for_every_design_key(host):
 
 
 def test_host_config_wins_over_defaults(host):
-    app, db = host(OCS_ASSISTANTS_BACKEND="responses", OCS_ASSISTANTS_PAGE_SIZE=5)
+    app, db = host(OCS_ASSISTANTS_BACKEND="assistants", OCS_ASSISTANTS_PAGE_SIZE=5)
 
     AssistantPlugin().init_app(app, db)
 
-    assert app.config["OCS_ASSISTANTS_BACKEND"] == "responses"
+    assert app.config["OCS_ASSISTANTS_BACKEND"] == "assistants"
     assert app.config["OCS_ASSISTANTS_PAGE_SIZE"] == 5
+
+
+def test_new_assistants_use_the_responses_backend_by_default(make_app, openai_standin):
+    api = ApiClient(make_app())  # no OCS_ASSISTANTS_BACKEND given
+    openai_standin.reset_counts()
+
+    created = api.create(name="Today", builtin_tools=["file_search"])
+
+    assert created["backend"] == "responses" and created["openai_id"] is None
+    assert created["vector_store_id"] and openai_standin.count(path_prefix="/v1/assistants") == 0
 
 
 def test_state_lives_in_app_extensions(host):

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import openai
 
-from plugin_host import ApiClient, remote_assistant
+from plugin_host import ASSISTANTS_BACKEND, ApiClient, remote_assistant
 
 
 def test_default_client_comes_from_config(make_app, openai_standin, openai_client):
     app = make_app(client=None, OCS_ASSISTANTS_OPENAI_API_KEY=openai_standin.api_key,
                    OCS_ASSISTANTS_OPENAI_BASE_URL=openai_standin.base_url,
-                   OCS_ASSISTANTS_OPENAI_MAX_RETRIES=0)
+                   OCS_ASSISTANTS_OPENAI_MAX_RETRIES=0, **ASSISTANTS_BACKEND)
     api = ApiClient(app)
 
     created = api.create(name="From config")

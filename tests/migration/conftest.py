@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from plugin_host import ApiClient
+from plugin_host import ApiClient, on_assistants_backend
 
 @pytest.fixture
 def app(make_app):
@@ -78,3 +78,9 @@ def migrate(app):
         return app.test_cli_runner().invoke(args=["assistants", "migrate-backend", *args])
 
     return run
+
+
+@pytest.fixture
+def make_app(make_app):
+    """Hosts on the ``assistants`` backend: the fleet to migrate starts there."""
+    return on_assistants_backend(make_app)

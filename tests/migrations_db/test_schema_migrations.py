@@ -12,15 +12,16 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from ocs_assistant_plugin import migrations, models
-from plugin_host import ApiClient
+from plugin_host import ASSISTANTS_BACKEND, ApiClient
 
 HEAD = "0003_vector_store_listings"
 
 
 @pytest.fixture
 def bare_app(make_app):
-    """A host app whose database is empty: no ``db.create_all()``."""
-    return make_app(create_tables=False)
+    """A host app whose database is empty: no ``db.create_all()`` (on the ``assistants`` backend,
+    whose rows use every column: the remote assistant's id too)."""
+    return make_app(create_tables=False, **ASSISTANTS_BACKEND)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from ocs_assistant_plugin.models import RemoteOperation
 from outbox_helpers import CONFIG
+from plugin_host import on_assistants_backend
 
 
 @pytest.fixture
@@ -49,3 +50,9 @@ def run(app, plugin):
             return [(o.id, o.status) for o in operations.run_pending(plugin, now=now, **kwargs)]
     return go
 
+
+@pytest.fixture
+def make_app(make_app):
+    """Hosts on the ``assistants`` backend: these tests check the outbox deleting remote assistant
+    objects, the one kind of remote object only that backend has."""
+    return on_assistants_backend(make_app)

@@ -48,14 +48,15 @@ def broker(redis_url):
 
 @pytest.fixture
 def celery_host(database_url, openai_client, redis_url):
-    """A host app on the celery backend, with Celery wired before the plugin."""
-    from plugin_host import create_host_app, dispose
+    """A host app on the celery backend (and the ``assistants`` backend: an archive makes three
+    deletions), with Celery wired before the plugin."""
+    from plugin_host import ASSISTANTS_BACKEND, create_host_app, dispose
 
     apps = []
 
     def make(**config):
         app = create_host_app(database_url, openai_client, before_plugin=lambda a: celery_init_app(
-            a, config.pop("broker_url", redis_url)), **CELERY, **config)
+            a, config.pop("broker_url", redis_url)), **{**ASSISTANTS_BACKEND, **CELERY, **config})
         apps.append(app)
         return app
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from pages_client import PagesClient
-from plugin_host import ApiClient
+from plugin_host import ApiClient, on_assistants_backend
 
 
 @pytest.fixture
@@ -32,3 +32,10 @@ def pages(app):
 def api(app):
     """The JSON API of the same app (JSON bodies need no CSRF token)."""
     return ApiClient(app)
+
+
+@pytest.fixture
+def make_app(make_app):
+    """Hosts on the ``assistants`` backend: these tests check the remote assistant object the forms
+    create, change and sync."""
+    return on_assistants_backend(make_app)

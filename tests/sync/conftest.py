@@ -5,6 +5,8 @@ from contextlib import contextmanager
 
 import pytest
 
+from plugin_host import on_assistants_backend
+
 
 @pytest.fixture
 def release(app, plugin):
@@ -32,3 +34,10 @@ def db_session(app, plugin):
             yield plugin.db.session
 
     return scope
+
+
+@pytest.fixture
+def make_app(make_app):
+    """Hosts on the ``assistants`` backend: these tests make the remote assistant object drift and
+    check the report and its fixes (``test_sync_responses`` asks for ``responses`` itself)."""
+    return on_assistants_backend(make_app)

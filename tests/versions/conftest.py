@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from ocs_assistant_plugin.models import Assistant
+from plugin_host import on_assistants_backend
 from version_helpers import CONFIG
 
 BETA = {"headers": {"OpenAI-Beta": "assistants=v2"}}
@@ -96,3 +97,10 @@ def set_columns(app, plugin):
                             .values(**values))
             session.commit()
     return update
+
+
+@pytest.fixture
+def make_app(make_app):
+    """Hosts on the ``assistants`` backend: these tests check the remote assistant each release
+    clones (tests of the ``responses`` clone ask for that backend themselves)."""
+    return on_assistants_backend(make_app)
