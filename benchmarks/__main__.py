@@ -102,6 +102,8 @@ def make_app(db_path: Path, client) -> Flask:
     app.config.update(SQLALCHEMY_DATABASE_URI=f"sqlite:///{db_path}", SECRET_KEY="bench",
                       OCS_ASSISTANTS_ALLOW_ALL=True, OCS_ASSISTANTS_CSRF_ENABLED=False,
                       OCS_ASSISTANTS_TASK_BACKEND="eager",
+                      # The measurements replay Open Chat Studio's calls on remote assistants.
+                      OCS_ASSISTANTS_BACKEND="assistants",
                       OCS_ASSISTANTS_REUSE_UNCHANGED_VERSIONS=False)
     db = SQLAlchemy()
     db.init_app(app)
