@@ -359,7 +359,7 @@ class RemoteOperationSchema(Schema):
                                                 "description": "What it deletes in OpenAI "
                                                                "(a sweep: what carries the token)."})
     target = fields.Str(dump_only=True, metadata=_described(
-        "The OpenAI id (for sweep_release_clone: the token the clone carried)."))
+        "The OpenAI id (for a sweep: the token the lost attempt carried)."))
     status = fields.Str(dump_only=True, metadata={"enum": list(OPERATION_STATUSES)})
     attempts = fields.Int(dump_only=True)
     last_error = fields.Str(dump_only=True, allow_none=True)

@@ -18,6 +18,7 @@ stored file contents (:func:`stored_content`, :func:`drop_unused_contents`) and
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import logging
@@ -29,10 +30,12 @@ import sqlalchemy as sa
 from marshmallow import ValidationError
 
 from ..outbox import queue as operations
-from ..errors import Conflict, Forbidden, InvalidInput, NotFound, RemoteError, RemoteNotFound
+from ..errors import (Conflict, Forbidden, InvalidInput, NotFound, RemoteError, RemoteNotFound,
+                      RemoteUnavailable)
 from ..models import Assistant, AssistantFile, FileContent, RemoteOperation, utcnow
 from ..remote.base import TOOLS_WITH_FILES, AssistantSpec, PushResult
 from .store_listings import remember_listing
+from ..remote.normalize import CONFIG_FIELDS, FILE_FIELDS, spec_differences
 from ..schemas import (
     FILENAME_MAX,
     MAX_CODE_INTERPRETER_FILES,
@@ -195,10 +198,11 @@ class AssistantService:
         assistant = Assistant(team_id=self.team_id, files=[],
                               backend=self.plugin.config["OCS_ASSISTANTS_BACKEND"], **values)
         gateway = self.plugin.gateway(assistant.backend, self.team_id)
-        result = gateway.push(spec_for(assistant), None, store_name=assistant.name)
-        self._record_push(assistant, result)
-        self.session.add(assistant)
-        commit_or_undo(self.session, undo=lambda: self._undo_create(gateway, result))
+        with leftovers_recorded(self.plugin, gateway, self.team_id, "creating an assistant"):
+            result = gateway.push(spec_for(assistant), None, store_name=assistant.name)
+            self._record_push(assistant, result)
+            self.session.add(assistant)
+            commit_or_undo(self.session, undo=lambda: self._undo_create(gateway, result))
         self.plugin.notify_pushed(assistant)
         return assistant
 
@@ -209,18 +213,21 @@ class AssistantService:
         before = spec_for(assistant)
         gateway = self.plugin.gateway(assistant.backend, self.team_id)
         created = assistant.openai_id is None and gateway.backend == "assistants"
-        result = self._push(gateway, assistant, spec_for(assistant, **values))
-        for name, value in values.items():
-            setattr(assistant, name, value)
-        self._record_push(assistant, result)
+        with leftovers_recorded(self.plugin, gateway, self.team_id,
+                                f"updating assistant {assistant.id}"):
+            result = self._push_or_reconcile(gateway, assistant, before,
+                                             spec_for(assistant, **values))
+            for name, value in values.items():
+                setattr(assistant, name, value)
+            self._record_push(assistant, result)
 
-        def undo():
-            if created:
-                self._undo_create(gateway, result)
-            else:
-                self._push_back(gateway, assistant, before, result)
+            def undo():
+                if created:
+                    self._undo_create(gateway, result)
+                else:
+                    self._push_back(gateway, assistant, before, result)
 
-        commit_or_undo(self.session, undo=undo)
+            commit_or_undo(self.session, undo=undo)
         self.plugin.notify_pushed(assistant)
         return assistant
 
@@ -292,27 +299,30 @@ class AssistantService:
 
         gateway = self.plugin.gateway(assistant.backend, self.team_id)
         storage = gateway.storage
-        uploaded = storage.upload_file(filename, content)
-        files = [*assistant.files, _FileRef(tool=tool, openai_id=uploaded.openai_id)]
-        before = spec_for(assistant)
-        try:
-            result = self._push(gateway, assistant, spec_for(assistant, files=files))
-        except RemoteError:
-            discard_file(storage, uploaded.openai_id)
-            raise
-        record = AssistantFile(tool=tool, filename=filename, openai_id=uploaded.openai_id,
-                               bytes=uploaded.bytes or len(content), remote_only=False)
+        with leftovers_recorded(self.plugin, gateway, self.team_id,
+                                f"adding a file to assistant {assistant.id}"):
+            uploaded = storage.upload_file(filename, content)
+            files = [*assistant.files, _FileRef(tool=tool, openai_id=uploaded.openai_id)]
+            before = spec_for(assistant)
+            try:
+                result = self._push_or_reconcile(gateway, assistant, before,
+                                                 spec_for(assistant, files=files))
+            except RemoteError:
+                storage.discard_file(uploaded.openai_id)
+                raise
+            record = AssistantFile(tool=tool, filename=filename, openai_id=uploaded.openai_id,
+                                   bytes=uploaded.bytes or len(content), remote_only=False)
 
-        def save():
-            record.content = stored_content(self.session, content)
-            assistant.files.append(record)
-            self._record_push(assistant, result)
+            def save():
+                record.content = stored_content(self.session, content)
+                assistant.files.append(record)
+                self._record_push(assistant, result)
 
-        def undo():
-            self._push_back(gateway, assistant, before, result)
-            discard_file(storage, uploaded.openai_id)
+            def undo():
+                self._push_back(gateway, assistant, before, result)
+                storage.discard_file(uploaded.openai_id)
 
-        commit_or_undo(self.session, save, undo)
+            commit_or_undo(self.session, save, undo)
         self.plugin.notify_pushed(assistant)
         return record
 
@@ -327,7 +337,10 @@ class AssistantService:
         gateway = self.plugin.gateway(assistant.backend, self.team_id)
         remaining = [f for f in assistant.files if f is not record]
         before = spec_for(assistant)
-        result = self._push(gateway, assistant, spec_for(assistant, files=remaining))
+        with leftovers_recorded(self.plugin, gateway, self.team_id,
+                                f"removing a file from assistant {assistant.id}"):
+            result = self._push_or_reconcile(gateway, assistant, before,
+                                             spec_for(assistant, files=remaining))
 
         openai_id, content_id = record.openai_id, record.content_id
         operation = None
@@ -353,6 +366,37 @@ class AssistantService:
     def _push(self, gateway, assistant: Assistant, spec: AssistantSpec) -> PushResult:
         return gateway.push(spec, assistant.openai_id, store_name=spec.name)
 
+    def _push_or_reconcile(self, gateway, assistant: Assistant, before: AssistantSpec,
+                           wanted: AssistantSpec) -> PushResult:
+        """Push ``wanted``; when the update's answer was lost (OpenAI may or may not have made
+        it), read the assistant back: if it holds ``wanted`` the push counts as done (the caller
+        saves it), if it still holds ``before`` the error stands (nothing changed anywhere),
+        and anything else is pushed back to ``before``. An error says exactly what stays
+        uncertain when OpenAI cannot be read back."""
+        try:
+            return self._push(gateway, assistant, wanted)
+        except RemoteError as exc:
+            if not exc.outcome_unknown or gateway.backend != "assistants" \
+                    or not assistant.openai_id:
+                raise
+            lost = exc
+        try:
+            remote = gateway.fetch_state(wanted, assistant.openai_id).spec
+        except RemoteError as exc:
+            raise RemoteUnavailable(
+                f"{lost.message} OpenAI's answer to the update of assistant {assistant.id} was "
+                "lost and the assistant could not be read back, so it is uncertain whether "
+                "OpenAI holds the change; nothing was saved here. Open the sync check to compare "
+                f"and push or pull ({exc.message})", lost.fields, outcome_unknown=True) from exc
+        if _holds(remote, wanted):
+            log.info("the lost update of assistant %s had reached OpenAI: saving it", assistant.id)
+            return PushResult(openai_id=assistant.openai_id,
+                              vector_store_id=remote.vector_store_id)
+        if not _holds(remote, before):
+            self._push_back(gateway, assistant, before,
+                            PushResult(assistant.openai_id, remote.vector_store_id))
+        raise lost
+
     @staticmethod
     def _record_push(assistant: Assistant, result: PushResult) -> None:
         if result.openai_id is not None:
@@ -362,7 +406,7 @@ class AssistantService:
         assistant.refresh_content_hash()
 
     def _undo_create(self, gateway, result: PushResult) -> None:
-        gateway.delete(result.openai_id)
+        gateway.discard(result.openai_id)
         if result.created_vector_store and result.vector_store_id:
             gateway.storage.discard_vector_store(result.vector_store_id)
 
@@ -455,12 +499,52 @@ def drop_unused_contents(session, content_ids: Iterable[int | None]) -> None:
 
 
 def discard_file(storage, openai_id: str) -> None:
-    """Delete a File uploaded by a change that failed; a failure here is only logged."""
+    """Delete a File uploaded by a change that failed; a deletion that fails too is noted in
+    ``storage.leftovers`` (for :func:`leftovers_recorded` to queue in the outbox)."""
+    storage.discard_file(openai_id)
+
+
+def _holds(remote: AssistantSpec, wanted: AssistantSpec) -> bool:
+    """Does the assistant read back from OpenAI hold ``wanted`` (configuration, files, store)?"""
+    return not spec_differences(wanted, remote, fields=CONFIG_FIELDS + FILE_FIELDS)
+
+
+@contextlib.contextmanager
+def leftovers_recorded(plugin, gateway, team_id: int, reason: str):
+    """Around a change that reaches OpenAI: whatever its creates and clean-ups noted in
+    ``gateway.storage.leftovers`` (a create whose answer was lost, a clean-up ``DELETE`` that
+    failed) is recorded in the outbox in a transaction of its own once the change is over,
+    committed or failed, then handed to the outbox's worker. Nothing is only logged."""
     try:
-        storage.delete_file(openai_id)
-    except RemoteError as exc:
-        log.warning("could not delete the uploaded file %s after a failure: %s", openai_id,
-                    exc.message)
+        yield
+    except BaseException:
+        plugin.db.session.rollback()  # the change's own transaction is over: it failed
+        save_leftovers(plugin, gateway, team_id, reason)
+        raise
+    save_leftovers(plugin, gateway, team_id, reason)
+
+
+def save_leftovers(plugin, gateway, team_id: int, reason: str) -> list[RemoteOperation]:
+    """Record and commit what ``gateway.storage.leftovers`` holds (see
+    :func:`leftovers_recorded`), then dispatch it."""
+    noted = gateway.storage.leftovers
+    if not noted:
+        return []
+    what = [f"{leftover.kind} {leftover.target}" for leftover in noted]
+    session = plugin.db.session
+    try:
+        recorded = operations.record_leftovers(plugin, noted, team_id=team_id,
+                                               backend=gateway.backend, reason=reason)
+        session.commit()
+    except Exception:  # the change's own outcome is what the caller reports: keep the ids
+        session.rollback()
+        log.error("could not record what %s may have left in OpenAI; check these by hand: %s",
+                  reason, ", ".join(what))
+        return []
+    log.warning("%s may have left objects in OpenAI; recorded for the outbox: %s", reason,
+                ", ".join(what))
+    operations.dispatch(plugin)
+    return recorded
 
 
 def all_assistants(plugin, *, team_id: int | None = None, archived: bool = False,

@@ -32,7 +32,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..outbox import queue as operations
-from .assistants import commit_or_undo, spec_for
+from .assistants import commit_or_undo, leftovers_recorded, spec_for
 from ..errors import InvalidInput, PluginError, RemoteNotFound
 from ..models import Assistant, utcnow
 from ..remote.base import AssistantSpec
@@ -188,6 +188,13 @@ def _move(plugin, assistant: Assistant, to: str, item: MigrationItem, dry_run: b
     if dry_run:
         return
 
+    with leftovers_recorded(plugin, gateway, assistant.team_id,
+                            f"moving assistant {assistant.id} to the {to} backend"):
+        _switch(plugin, assistant, to, item, gateway, spec, store_change, remote_to_delete)
+
+
+def _switch(plugin, assistant, to, item, gateway, spec, store_change, remote_to_delete) -> None:
+    session = plugin.db.session
     created_store = None
     if store_change:
         result = gateway.push(spec, store_name=assistant.name)

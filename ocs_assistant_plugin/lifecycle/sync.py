@@ -38,6 +38,7 @@ fixes answer 409 (:class:`~.errors.Conflict`).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import logging
 from collections import Counter
@@ -50,6 +51,7 @@ from .assistants import (
     AssistantService,
     commit_or_undo,
     discard_file,
+    save_leftovers,
     drop_unused_contents,
     record_file_deletion,
     spec_for,
@@ -289,6 +291,26 @@ def summarize(reports: Iterable[SyncReport]) -> dict[str, int]:
 # -- the fixes ----------------------------------------------------------------------------------
 
 
+def _recording_leftovers(method):
+    """Around a fix that reaches OpenAI: what its creates and clean-ups noted (a create whose
+    answer was lost, a clean-up that failed) is recorded in the outbox once it is over, failed
+    or not (see :func:`.assistants.leftovers_recorded`)."""
+    @functools.wraps(method)
+    def recording(self, assistant_id, *args, **kwargs):
+        self._used_gateways = []
+        reason = f"{method.__name__.replace('_', ' ')} of assistant {assistant_id}"
+        try:
+            return method(self, assistant_id, *args, **kwargs)
+        except BaseException:
+            self.session.rollback()
+            raise
+        finally:
+            for gateway in self._used_gateways:
+                save_leftovers(self.plugin, gateway, self.team_id, reason)
+            self._used_gateways = []
+    return recording
+
+
 class SyncService:
     """The sync check and its fixes for one team's assistants (the API routes and the edit hook
     use it). Each fix returns the report after it; remote failures of a fix raise the usual
@@ -307,6 +329,7 @@ class SyncService:
         self.host_transaction = host_transaction
         self.assistants = AssistantService(plugin, team_id, authorize=authorize)
         self.session = plugin.db.session
+        self._used_gateways: list = []  # this fix's gateways, whose leftovers are recorded
 
     # -- the check ---------------------------------------------------------------------------
 
@@ -345,12 +368,14 @@ class SyncService:
         self._commit()
         return self._report(assistant)
 
+    @_recording_leftovers
     def push(self, assistant_id: int) -> SyncReport:
         """OpenAI := local, for a working assistant (created again if deleted in OpenAI)."""
         assistant = self._working(assistant_id, "push")
         self._push_snapshot(assistant)
         return self._report(assistant)
 
+    @_recording_leftovers
     def restore(self, assistant_id: int) -> SyncReport:
         """Push a version's frozen snapshot back to OpenAI; its configuration and files here do
         not change."""
@@ -365,6 +390,7 @@ class SyncService:
 
     # -- per-file fixes ----------------------------------------------------------------------
 
+    @_recording_leftovers
     def upload_file(self, assistant_id: int, file_id: int, *, filename: str | None = None,
                     content: bytes | None = None) -> SyncReport:
         """Make one local file present in OpenAI for its tool.
@@ -432,6 +458,7 @@ class SyncService:
             operations.run_now(self.plugin, [operation.id])
         return self._report(assistant)
 
+    @_recording_leftovers
     def remove_file(self, assistant_id: int, file_id: int) -> SyncReport:
         """Drop one local file from its tool: detach it in OpenAI if attached there, remove the
         record, and delete the File only when no other unarchived assistant or version uses it."""
@@ -478,6 +505,7 @@ class SyncService:
         self._commit()
         return self._report(assistant)
 
+    @_recording_leftovers
     def remove_remote_file(self, assistant_id: int, openai_file_id: str,
                            tool: str | None = None) -> SyncReport:
         """Detach a file that is only in OpenAI from this assistant's tool. The File itself is
@@ -507,7 +535,9 @@ class SyncService:
         return assistant
 
     def _gateway(self, assistant: Assistant):
-        return self.plugin.gateway(assistant.backend, assistant.team_id)
+        gateway = self.plugin.gateway(assistant.backend, assistant.team_id)
+        self._used_gateways.append(gateway)
+        return gateway
 
     def _remote(self, assistant: Assistant, doing: str, gateway=None) -> RemoteAssistant:
         """OpenAI's state of ``assistant``; 409 when there is none to work with."""

@@ -51,7 +51,18 @@ Operation kinds (``target`` is the OpenAI id; ``payload["backend"]`` picks the g
   their stores. OpenAI may still be making the copy after the client gave up, so until
   ``payload["until"]`` (Unix time) has passed a sweep that succeeds leaves the operation
   ``pending``, due again at ``until`` (not a failure: no error, no backoff); the sweep run after
-  it marks the operation done, whether it found anything or not.
+  it marks the operation done, whether it found anything or not;
+- ``sweep_lost_create``: the same for an assistant or vector store that a create (not a release)
+  may have made before its answer was lost: ``target`` is the token the attempt carried in its
+  metadata (``ocs_create``); nothing a local row holds is deleted;
+- ``sweep_lost_upload``: a File an upload may have made before its answer was lost. Files carry
+  no metadata, so ``payload`` holds the ``filename``, the size (``bytes``) and the window
+  (``since``, ``created_before``; ``target`` is the attempt's token); at ``until`` (not before: an upload of the same file that
+  succeeded meanwhile is saved by then) the files of that name and size created in the window
+  that no local row holds are deleted.
+
+:func:`record_leftovers` turns what the remote code noted (lost creates, failed clean-ups: see
+:mod:`ocs_assistant_plugin.remote.leftovers`) into these operations.
 """
 from __future__ import annotations
 
@@ -70,6 +81,7 @@ from sqlalchemy.exc import OperationalError
 
 from ..errors import Conflict, ConfigurationError, InvalidInput, NotFound, PluginError
 from ..models import OPERATION_STATUSES, RemoteOperation, utcnow
+from ..remote import leftovers
 from ..remote.concurrency import run_concurrently
 
 log = logging.getLogger(__name__)
@@ -80,7 +92,11 @@ DELETE_ASSISTANT = "delete_assistant"
 DELETE_VECTOR_STORE = "delete_vector_store"
 DELETE_FILE = "delete_file"
 SWEEP_RELEASE_CLONE = "sweep_release_clone"
-KINDS = (DELETE_ASSISTANT, DELETE_VECTOR_STORE, DELETE_FILE, SWEEP_RELEASE_CLONE)
+SWEEP_LOST_CREATE = leftovers.SWEEP_LOST_CREATE
+SWEEP_LOST_UPLOAD = leftovers.SWEEP_LOST_UPLOAD
+KINDS = (DELETE_ASSISTANT, DELETE_VECTOR_STORE, DELETE_FILE, SWEEP_RELEASE_CLONE,
+         SWEEP_LOST_CREATE, SWEEP_LOST_UPLOAD)
+SWEEPS = (SWEEP_RELEASE_CLONE, SWEEP_LOST_CREATE, SWEEP_LOST_UPLOAD)
 
 FIRST_RETRY = dt.timedelta(seconds=30)
 MAX_RETRY = dt.timedelta(hours=1)
@@ -252,6 +268,22 @@ def enqueue(plugin, kind: str, target: str, *, team_id: int | None, payload: dic
         operation.next_attempt_at = utcnow()
     plugin.db.session.add(operation)
     return operation
+
+
+def record_leftovers(plugin, noted: list, *, team_id: int | None, backend: str,
+                     reason: str) -> list[RemoteOperation]:
+    """Record in the current session what a change may have left in OpenAI (the
+    :class:`~ocs_assistant_plugin.remote.leftovers.Leftover` s noted by the remote code): a
+    failed clean-up is retried after the first backoff, a sweep is due at once. ``noted`` is
+    emptied, so nothing is recorded twice. The caller commits, then calls :func:`dispatch`."""
+    recorded = []
+    while noted:
+        leftover = noted.pop(0)
+        recorded.append(enqueue(plugin, leftover.kind, leftover.target, team_id=team_id,
+                                last_error=leftover.error,
+                                payload={**leftover.payload, "backend": backend,
+                                         "reason": reason}))
+    return recorded
 
 
 # -- running -------------------------------------------------------------------------------------------
@@ -431,12 +463,14 @@ def carry_out(plugin, claims: list[Claim], settings: Settings | None = None, *,
         except PluginError as exc:  # no client for the team, unknown backend: retried later
             failures[key] = exc
 
+    held = _held_ids(plugin) if any(c.kind in SWEEPS for c in claims) else frozenset()
+
     def run(claim: Claim) -> Outcome:
         key = (claim.backend, claim.team_id)
         if key in failures:
             return Outcome(claim, failures[key].message)
         try:
-            again_at = _perform(gateways[key], claim, at)
+            again_at = _perform(gateways[key], claim, at, held.__contains__)
         except PluginError as exc:
             return Outcome(claim, exc.message, retry_after_seconds(exc))
         except Exception as exc:  # a bug or an unexpected library error: keep it on the row
@@ -448,7 +482,33 @@ def carry_out(plugin, claims: list[Claim], settings: Settings | None = None, *,
     return run_concurrently(run, claims, settings.concurrency)
 
 
-def _perform(gateway, claim: Claim, at: dt.datetime) -> dt.datetime | None:
+def _held_ids(plugin) -> frozenset[str]:
+    """Every OpenAI id a local row holds (assistants, stores, files; any team, archived or
+    not): a sweep never deletes one of them. Read in the calling thread, once per batch."""
+    from ..models import Assistant, AssistantFile
+
+    session = plugin.db.session
+    ids = set(session.execute(sa.select(Assistant.openai_id)).scalars())
+    ids |= set(session.execute(sa.select(Assistant.vector_store_id)).scalars())
+    ids |= set(session.execute(sa.select(AssistantFile.openai_id)).scalars())
+    ids.discard(None)
+    return frozenset(ids)
+
+
+def _until(claim: Claim) -> dt.datetime | None:
+    until = claim.payload.get("until")
+    if isinstance(until, numbers.Real) and not isinstance(until, bool):
+        return dt.datetime.fromtimestamp(float(until), dt.timezone.utc)
+    return None
+
+
+def _number(claim: Claim, key: str, default: float = 0.0) -> float:
+    value = claim.payload.get(key, default)
+    return float(value) if isinstance(value, numbers.Real) and not isinstance(value, bool) \
+        else default
+
+
+def _perform(gateway, claim: Claim, at: dt.datetime, held=None) -> dt.datetime | None:
     """One deletion (or sweep); the gateway treats OpenAI's 404 as done. Returns when the
     operation must run again although it succeeded (a sweep before its ``until``), else None."""
     if claim.kind == DELETE_ASSISTANT:
@@ -464,6 +524,18 @@ def _perform(gateway, claim: Claim, at: dt.datetime) -> dt.datetime | None:
             final = dt.datetime.fromtimestamp(float(until), dt.timezone.utc)
             if at < final:  # OpenAI may still be making the copy: look once more then
                 return final
+    elif claim.kind == SWEEP_LOST_CREATE:
+        gateway.sweep_lost_create(claim.target, _number(claim, "since"), held)
+        final = _until(claim)
+        if final is not None and at < final:  # OpenAI may still be making it: look again then
+            return final
+    elif claim.kind == SWEEP_LOST_UPLOAD:
+        final = _until(claim)
+        if final is not None and at < final:  # wait until an upload that succeeded is saved
+            return final
+        gateway.storage.sweep_lost_upload(
+            str(claim.payload.get("filename") or ""), int(_number(claim, "bytes")), _number(claim, "since"),
+            _number(claim, "created_before", float("inf")), held or (lambda _id: False))
     else:
         raise InvalidInput(f"Unknown remote operation kind {claim.kind!r}.",
                            {"kind": [f"Must be one of {', '.join(KINDS)}."]})

@@ -30,6 +30,8 @@ from ..errors import RemoteError, RemoteNotFound
 from .base import (BUILTIN_TOOLS, RELEASE_TAG_KEY, AssistantSpec, Gateway, KnownFiles, PushResult,
                    RemoteAssistant, StoreListing)
 from .concurrency import gather
+from .leftovers import (CREATE_TAG_KEY, DELETE_ASSISTANT, SWEEP_LOST_CREATE, Leftover,
+                        create_once_per_attempt)
 from .normalize import normalize_spec
 from .storage import RemoteStorage, files_by_tool
 from .translate import named, translated_errors
@@ -131,6 +133,19 @@ class AssistantsGateway(Gateway):
         with translated_errors(action):
             return self.client.post("/assistants", body=body, cast_to=object, options=options)
 
+    def _create_tagged(self, body: dict, action: str) -> dict:
+        """``POST /assistants`` once per attempt, each carrying its token in the metadata; an
+        attempt whose answer was lost is noted in ``storage.leftovers`` for a sweep."""
+        def create(client, token):
+            tagged = {**body, "metadata": {**(body.get("metadata") or {}), CREATE_TAG_KEY: token}}
+            with translated_errors(action):
+                return client.post("/assistants", body=tagged, cast_to=object, options=_OPTIONS)
+
+        def lost(token, since, created_before, until):
+            return Leftover(SWEEP_LOST_CREATE, token, {"since": since, "until": until})
+
+        return create_once_per_attempt(self.client, self.storage.leftovers, create, lost)
+
     def _update(self, openai_id: str, body: dict) -> dict:
         with translated_errors(f"updating the assistant {openai_id}"):
             return self.client.post(assistant_path(openai_id), body=body, cast_to=object,
@@ -159,7 +174,7 @@ class AssistantsGateway(Gateway):
         }
         try:
             if openai_id is None:
-                assistant = self._create(body, f"creating {named('assistant', spec.name)}")
+                assistant = self._create_tagged(body, f"creating {named('assistant', spec.name)}")
             else:
                 assistant = self._update(openai_id, body)
         except RemoteError:
@@ -239,6 +254,17 @@ class AssistantsGateway(Gateway):
         except RemoteNotFound:
             pass  # already gone: what we wanted
 
+    def discard(self, openai_id: str | None) -> None:
+        """Delete the assistant object as clean-up after another failure; if that fails too,
+        the deletion is noted in ``storage.leftovers`` instead of raising."""
+        try:
+            self.delete(openai_id)
+        except RemoteError as exc:
+            log.warning("could not delete the assistant %s after a failure: %s", openai_id,
+                        exc.message)
+            self.storage.leftovers.append(Leftover(DELETE_ASSISTANT, openai_id,
+                                                   error=exc.message))
+
     def clone(self, spec: AssistantSpec, store_name: str | None = None, *,
               tag: str | None = None) -> PushResult:
         """A new assistant and, when file_search is used, a new store with the same file ids,
@@ -273,19 +299,26 @@ class AssistantsGateway(Gateway):
             created = ((assistant.get("tool_resources") or {}).get("file_search") or {}).get(
                 "vector_store_ids") or []
             if not created:
-                try:
-                    self.delete(assistant["id"])
-                except RemoteError as exc:
-                    log.warning("could not delete the incomplete copy %s: %s", assistant["id"],
-                                exc.message)
+                self.discard(assistant["id"])
                 raise RemoteError("OpenAI created the assistant copy without its vector store; "
                                   "the copy was deleted again.")
             store_id = created[0]
         return PushResult(openai_id=assistant["id"], vector_store_id=store_id,
                           created_vector_store=store_id is not None)
 
+    def sweep_lost_create(self, tag: str, since: float, held=None) -> list[str]:
+        """Delete what a create attempt tagged ``tag`` (:data:`.leftovers.CREATE_TAG_KEY`) made:
+        the assistant with its tagged store, or a store on its own; never what ``held(id)`` says
+        a local row holds."""
+        deleted = self._sweep_tagged(CREATE_TAG_KEY, tag, since, held)
+        return deleted + self.storage.sweep_tagged_vector_stores(CREATE_TAG_KEY, tag, since, held)
+
     def sweep_clone(self, tag: str, since: float) -> list[str]:
-        """Find the assistants a clone tagged ``tag`` made and delete each with its store.
+        """Find the assistants a clone tagged ``tag`` made and delete each with its store."""
+        return self._sweep_tagged(RELEASE_TAG_KEY, tag, since)
+
+    def _sweep_tagged(self, key: str, tag: str, since: float, held=None) -> list[str]:
+        """Find the assistants whose metadata ``key`` is ``tag`` and delete each with its store.
 
         Lists ``GET /assistants?order=desc`` 100 at a time, newest first, and stops at the first
         one created before ``since``. A store is deleted only if its own metadata carries the
@@ -293,7 +326,7 @@ class AssistantsGateway(Gateway):
         off half-way finds the assistant again next time."""
         found = []
         after = None
-        with translated_errors("looking for the assistant copies of a failed release"):
+        with translated_errors("looking for the assistants a lost create made"):
             while True:
                 params: dict = {"limit": 100, "order": "desc"}
                 if after:
@@ -306,7 +339,8 @@ class AssistantsGateway(Gateway):
                     if (assistant.get("created_at") or 0) < since:
                         older = True
                         break
-                    if (assistant.get("metadata") or {}).get(RELEASE_TAG_KEY) == tag:
+                    if ((assistant.get("metadata") or {}).get(key) == tag
+                            and not (held and held(assistant["id"]))):
                         found.append(assistant)
                 if older or not data or not page.get("has_more"):
                     break
@@ -314,8 +348,7 @@ class AssistantsGateway(Gateway):
         deleted = []
         for assistant in found:
             for store_id in _store_ids(assistant):
-                if (self.storage.vector_store_metadata(store_id) or {}).get(
-                        RELEASE_TAG_KEY) == tag:
+                if (self.storage.vector_store_metadata(store_id) or {}).get(key) == tag:
                     self.storage.delete_vector_store(store_id)
                     deleted.append(store_id)
             self.delete(assistant["id"])

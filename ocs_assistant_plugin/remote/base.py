@@ -146,6 +146,17 @@ class Gateway(abc.ABC):
         """Delete the remote assistant object; a 404 counts as done."""
 
     @abc.abstractmethod
+    def discard(self, openai_id: str | None) -> None:
+        """:meth:`delete` as the clean-up after another failure: a deletion that fails too is
+        noted in ``storage.leftovers`` (for the outbox) instead of raising."""
+
+    @abc.abstractmethod
+    def sweep_lost_create(self, tag: str, since: float, held=None) -> list[str]:
+        """Delete what a create attempt whose answer was lost made: the objects whose metadata
+        carries ``tag`` under :data:`.leftovers.CREATE_TAG_KEY`, created at ``since`` or later,
+        except those ``held(id)`` says a local row holds. Returns the ids deleted."""
+
+    @abc.abstractmethod
     def clone(self, spec: AssistantSpec, store_name: str | None = None, *,
               tag: str | None = None) -> PushResult:
         """Create a new remote copy of ``spec`` for a release: a new assistant (where the backend

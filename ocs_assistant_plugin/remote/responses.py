@@ -16,6 +16,7 @@ from ..errors import ConfigurationError, Conflict, InvalidInput
 from .base import (RELEASE_TAG_KEY, AssistantSpec, Gateway, KnownFiles, PushResult,
                    RemoteAssistant)
 from .concurrency import gather
+from .leftovers import CREATE_TAG_KEY
 from .normalize import EMPTY_PARAMETERS, normalize_spec
 from .storage import RemoteStorage, files_by_tool
 
@@ -154,6 +155,13 @@ class ResponsesGateway(Gateway):
 
     def delete(self, openai_id: str | None) -> None:
         """Nothing to delete: the store and files are deleted through ``storage``."""
+
+    def discard(self, openai_id: str | None) -> None:
+        """Nothing to delete (see :meth:`delete`)."""
+
+    def sweep_lost_create(self, tag: str, since: float, held=None) -> list[str]:
+        """Delete the stores a create attempt tagged ``tag`` made (there is no assistant)."""
+        return self.storage.sweep_tagged_vector_stores(CREATE_TAG_KEY, tag, since, held)
 
     def clone(self, spec: AssistantSpec, store_name: str | None = None, *,
               tag: str | None = None) -> PushResult:

@@ -30,6 +30,8 @@ from urllib.parse import quote
 from ..errors import RemoteError, RemoteNotFound
 from .base import STORE_FILES_PAGE, AssistantSpec, RemoteFile, StoreListing
 from .concurrency import Outcome, chunked, gather, run_concurrently
+from .leftovers import (CREATE_TAG_KEY, DELETE_FILE, DELETE_VECTOR_STORE, SWEEP_LOST_CREATE,
+                        SWEEP_LOST_UPLOAD, Leftover, create_once_per_attempt)
 from .translate import named, translated_errors
 
 log = logging.getLogger(__name__)
@@ -96,21 +98,65 @@ class RemoteStorage:
     """Files and vector stores through one ``openai.OpenAI`` client.
 
     Every method raises only ``errors.Remote*``; deletions treat OpenAI's 404 as done.
-    ``concurrency`` bounds the requests one call runs side by side."""
+    ``concurrency`` bounds the requests one call runs side by side.
+
+    ``leftovers``: what this object's creates and clean-ups may have left in OpenAI (a create
+    whose answer was lost, a clean-up that failed), for the caller to record in the outbox (see
+    :mod:`.leftovers`)."""
 
     def __init__(self, client, concurrency: int = 8):
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         self.client = client
         self.concurrency = concurrency
+        self.leftovers: list[Leftover] = []
 
     # --- files -----------------------------------------------------------------------------
 
     def upload_file(self, filename: str, data: bytes | BinaryIO) -> RemoteFile:
-        """Upload one file for assistants (``purpose="assistants"``)."""
-        with translated_errors(f"uploading {named('file', filename)}"):
-            created = self.client.files.create(file=(filename, data), purpose=FILE_PURPOSE)
+        """Upload one file for assistants (``purpose="assistants"``). An attempt whose answer
+        was lost is noted in :attr:`leftovers` (found later by filename, size and time)."""
+        content = data if isinstance(data, bytes) else data.read()
+
+        def upload(client, _token):
+            with translated_errors(f"uploading {named('file', filename)}"):
+                return client.files.create(file=(filename, content), purpose=FILE_PURPOSE)
+
+        def lost(token, since, created_before, until):
+            return Leftover(SWEEP_LOST_UPLOAD, token, {
+                "filename": filename, "bytes": len(content), "since": since,
+                "created_before": created_before, "until": until})
+
+        created = create_once_per_attempt(self.client, self.leftovers, upload, lost)
         return RemoteFile(openai_id=created.id, filename=created.filename, bytes=created.bytes or 0)
+
+    def discard_file(self, openai_id: str) -> None:
+        """Delete a File uploaded by a change that failed; if that fails too, the deletion is
+        noted in :attr:`leftovers` (the original error is the one to report)."""
+        try:
+            self.delete_file(openai_id)
+        except RemoteError as exc:
+            log.warning("could not delete the uploaded file %s after a failure: %s", openai_id,
+                        exc.message)
+            self.leftovers.append(Leftover(DELETE_FILE, openai_id, error=exc.message))
+
+    def sweep_lost_upload(self, filename: str, size: int, since: float, created_before: float,
+                          held: Callable[[str], bool]) -> list[str]:
+        """Delete the files a lost upload may have made: purpose ``assistants``, this filename
+        and size, created between ``since`` and ``created_before`` (Unix seconds), and not
+        ``held`` by a local row. Lists newest first, 100 a page, stopping at the first file
+        older than ``since``: only the attempt's window is read, never the whole project."""
+        found = []
+        with translated_errors(f"looking for the lost upload of {named('file', filename)}"):
+            for f in self.client.files.list(purpose=FILE_PURPOSE, limit=100, order="desc"):
+                if f.created_at < since:
+                    break
+                if (f.created_at <= created_before and f.filename == filename
+                        and (f.bytes or 0) == size and not held(f.id)):
+                    found.append(f.id)
+        for file_id in found:
+            self.delete_file(file_id)
+        return found
 
     def delete_file(self, openai_id: str) -> None:
         """Delete a File (which also removes it from every store); 404 counts as done."""
@@ -167,7 +213,7 @@ class RemoteStorage:
 
     def create_vector_store(self, name: str | None, file_ids: Iterable[str] = (), *,
                             metadata: dict[str, str] | None = None,
-                            max_retries: int | None = None) -> str:
+                            max_retries: int | None = None, client=None) -> str:
         """Create a store holding ``file_ids``; returns its id. ``max_retries`` overrides the
         client's own retries for the create request (0: the caller retries, see ``clone``).
 
@@ -180,8 +226,9 @@ class RemoteStorage:
             params["name"] = name
         if metadata:
             params["metadata"] = metadata
-        client = self.client if max_retries is None else self.client.with_options(
-            max_retries=max_retries)
+        client = client or self.client
+        if max_retries is not None:
+            client = client.with_options(max_retries=max_retries)
         with translated_errors(f"creating {named('vector store', name)}"):
             store = client.vector_stores.create(**params)
         try:
@@ -316,8 +363,21 @@ class RemoteStorage:
                 self._make_store_hold(vector_store_id, ids, current)
                 return vector_store_id, False
         if needed or ids:
-            return self.create_vector_store(name, ids), True
+            return self.create_tagged_vector_store(name, ids), True
         return None, False
+
+    def create_tagged_vector_store(self, name: str | None, file_ids: Iterable[str] = ()) -> str:
+        """:meth:`create_vector_store` for an assistant's own store: each attempt carries its
+        token in the metadata (:data:`.leftovers.CREATE_TAG_KEY`), and one whose answer was lost
+        is noted in :attr:`leftovers` for a sweep."""
+        def create(client, token):
+            return self.create_vector_store(name, file_ids, metadata={CREATE_TAG_KEY: token},
+                                            client=client)
+
+        def lost(token, since, created_before, until):
+            return Leftover(SWEEP_LOST_CREATE, token, {"since": since, "until": until})
+
+        return create_once_per_attempt(self.client, self.leftovers, create, lost)
 
     def _make_store_hold(self, vector_store_id: str, wanted_ids: Iterable[str],
                          current: list[str]) -> StoreFilesChange:
@@ -339,16 +399,17 @@ class RemoteStorage:
         except RemoteNotFound:
             return None
 
-    def sweep_tagged_vector_stores(self, key: str, tag: str, since: float) -> list[str]:
-        """Delete the stores whose metadata ``key`` is ``tag``, looking only at those created at
-        ``since`` (Unix seconds) or later: newest first, 100 a page, stopping at the first older
-        one. Returns the ids deleted."""
+    def sweep_tagged_vector_stores(self, key: str, tag: str, since: float,
+                                   held: Callable[[str], bool] | None = None) -> list[str]:
+        """Delete the stores whose metadata ``key`` is ``tag`` (and that no local row ``held``),
+        looking only at those created at ``since`` (Unix seconds) or later: newest first, 100 a
+        page, stopping at the first older one. Returns the ids deleted."""
         found = []
-        with translated_errors("looking for the vector stores of a failed release"):
+        with translated_errors("looking for the vector stores of a lost create"):
             for store in self.client.vector_stores.list(limit=100, order="desc"):
                 if store.created_at < since:
                     break
-                if (store.metadata or {}).get(key) == tag:
+                if (store.metadata or {}).get(key) == tag and not (held and held(store.id)):
                     found.append(store.id)
         for store_id in found:
             self.delete_vector_store(store_id)
@@ -387,10 +448,13 @@ class RemoteStorage:
             pass  # not attached any more: what we wanted
 
     def discard_vector_store(self, vector_store_id: str) -> None:
-        """Delete a store as clean-up after another failure: logs instead of raising, because
-        the original error is the one to report."""
+        """Delete a store as clean-up after another failure: if that fails too, the deletion is
+        noted in :attr:`leftovers` instead of raising (the original error is the one to
+        report)."""
         try:
             self.delete_vector_store(vector_store_id)
         except RemoteError as exc:
             log.warning("could not delete vector store %s after a failed create: %s",
                         vector_store_id, exc.message)
+            self.leftovers.append(Leftover(DELETE_VECTOR_STORE, vector_store_id,
+                                           error=exc.message))

@@ -139,7 +139,7 @@ def test_the_rules_with_the_example_hosts_providers(app, admin, bot, openai_clie
     }
     assert [(r["label"], r["status"]) for r in body["auto_archive"]] == [("Helpdesk v1", "released")]
     assert body["sections"][0]["references"][0]["url"].startswith("/experiments/")
-    assert admin.post(f"/assistants/{working}/archive").status_code == 409
+    assert admin.post(f"/assistants/{working}/archive", json={}).status_code == 409
 
     # the host's own archive flows unblock it (and tell the plugin through the hook)
     with app.app_context():
@@ -154,7 +154,7 @@ def test_the_rules_with_the_example_hosts_providers(app, admin, bot, openai_clie
     with app.app_context():
         assert db.session.get(Pipeline, triage_v1).archived is True
 
-    response = admin.post(f"/assistants/{working}/archive")
+    response = admin.post(f"/assistants/{working}/archive", json={})
 
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["archived"] == [working, v1]
