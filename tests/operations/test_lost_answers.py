@@ -18,7 +18,10 @@ from plugin_host import SQLITE_ONLY, ApiClient, remote_assistant_ids, remote_fil
 
 pytestmark = pytest.mark.parametrize("database_url", [SQLITE_ONLY], indirect=True)
 
-CLIENT_TIMEOUT = 2.0  # short: a "timeout" fault costs this much per attempt
+#: The SDK client's timeout: short where a "timeout" fault must fire (it costs this much per
+#: attempt), generous elsewhere so a loaded machine never times out by itself.
+FAULT_TIMEOUT = 3.0
+CLIENT_TIMEOUT = 30.0
 
 FAULTS = [pytest.param(kind, after, retries, id=f"{kind}-{'after' if after else 'before'}"
                        f"-retries{retries}")
@@ -27,13 +30,15 @@ FAULTS = [pytest.param(kind, after, retries, id=f"{kind}-{'after' if after else 
 
 @pytest.fixture
 def setup(make_app, openai_standin, openai_spec_conformance):
-    """``setup(max_retries)``: an API on the ``assistants`` backend whose SDK client has that
-    many retries and a short timeout, the outbox run in-process."""
+    """``setup(max_retries, fault_kind)``: an API on the ``assistants`` backend whose SDK
+    client has that many retries (and a short timeout for a ``timeout`` fault), the outbox run
+    in-process."""
     clients = []
 
-    def make(max_retries):
+    def make(max_retries, kind="reset"):
+        timeout = FAULT_TIMEOUT if kind == "timeout" else CLIENT_TIMEOUT
         client = openai.OpenAI(api_key=openai_standin.api_key, base_url=openai_standin.base_url,
-                               max_retries=max_retries, timeout=CLIENT_TIMEOUT,
+                               max_retries=max_retries, timeout=timeout,
                                http_client=openai_spec_conformance.http_client())
         clients.append(client)
         app = make_app(client=client, OCS_ASSISTANTS_BACKEND="assistants",
@@ -90,7 +95,7 @@ def _seed(api):
 @pytest.mark.parametrize("operation", ["create_assistant", "create_store"])
 def test_a_lost_create_leaves_nothing_behind(operation, kind, after_processing, retries, setup,
                                              openai_standin, openai_client):
-    app, api = setup(retries)
+    app, api = setup(retries, kind)
     path = "/v1/assistants" if operation == "create_assistant" else "/v1/vector_stores"
     fault = _arm(openai_standin, kind, after_processing, method="POST", path_prefix=path)
 
@@ -112,7 +117,7 @@ def test_a_lost_create_leaves_nothing_behind(operation, kind, after_processing, 
 @pytest.mark.parametrize("tool", ["file_search", "code_interpreter"])
 def test_a_lost_upload_leaves_nothing_behind(tool, kind, after_processing, retries, setup,
                                              openai_standin, openai_client):
-    app, api = setup(retries)
+    app, api = setup(retries, kind)
     bot = _seed(api)
     fault = _arm(openai_standin, kind, after_processing, method="POST", path_prefix="/v1/files")
 
@@ -133,7 +138,7 @@ def test_a_lost_upload_leaves_nothing_behind(tool, kind, after_processing, retri
 @pytest.mark.parametrize("kind, after_processing, retries", FAULTS)
 def test_a_lost_update_is_reconciled(kind, after_processing, retries, setup, openai_standin,
                                      openai_client):
-    app, api = setup(retries)
+    app, api = setup(retries, kind)
     bot = _seed(api)
     fault = _arm(openai_standin, kind, after_processing, method="POST",
                  path_prefix=f"/v1/assistants/{bot['openai_id']}")
@@ -156,7 +161,7 @@ def test_a_lost_update_is_reconciled(kind, after_processing, retries, setup, ope
                                                     ("status", False)])
 def test_a_failed_clean_up_after_a_failed_create_is_queued(kind, after_processing, setup,
                                                            openai_standin, openai_client):
-    app, api = setup(0)
+    app, api = setup(0, kind)
     # the assistant create fails for good, then deleting the store it made fails too
     openai_standin.inject_fault(status=400, method="POST", path_prefix="/v1/assistants")
     if kind == "status":
@@ -180,7 +185,7 @@ def test_a_failed_clean_up_after_a_failed_create_is_queued(kind, after_processin
 @pytest.mark.parametrize("kind", ["reset", "status"])
 def test_a_failed_clean_up_after_a_failed_upload_is_queued(kind, setup, openai_standin,
                                                            openai_client):
-    app, api = setup(0)
+    app, api = setup(0, kind)
     bot = _seed(api)
     openai_standin.inject_fault(status=400, method="POST",
                                 path_prefix=f"/v1/assistants/{bot['openai_id']}")
