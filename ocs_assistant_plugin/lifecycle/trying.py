@@ -22,6 +22,8 @@ from ..remote.answers import Answer, Citation, TextDelta, ask, ask_streaming
 from ..schemas import TryInputSchema
 from .assistants import AssistantService, spec_for, validate
 
+__all__ = ["Answer", "Citation", "PreparedTry", "TextDelta", "TryService"]
+
 #: OpenAI parameters that carry the admin's input: a 400 about them is the admin's to fix.
 _INPUT_PARAMS = {"input": "input", "previous_response_id": "previous_response_id"}
 

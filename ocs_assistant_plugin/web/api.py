@@ -22,9 +22,8 @@ from werkzeug.routing import Map, Rule
 from . import csrf
 from .. import schemas
 from ..lifecycle.assistants import AssistantService, validate
-from ..lifecycle.trying import TryService
+from ..lifecycle.trying import Answer, TryService
 from ..errors import InvalidInput, NotAuthenticated, PluginError
-from ..remote.answers import Answer
 from ..extension import get_state
 
 log = logging.getLogger(__name__)
