@@ -222,6 +222,17 @@ def test_an_archived_assistant_cannot_be_tried(try_api, helpdesk, openai_standin
     assert openai_standin.count() == 0
 
 
+def test_an_assistant_whose_store_was_never_pushed_is_409(try_api, openai_standin, backend):
+    assistant_id = add_assistant_row(try_api.app, name="Unpushed", backend=backend,
+                                     builtin_tools=["file_search"])
+
+    response = try_api.post(try_path(assistant_id), json={"input": "Hi"}, headers=STREAM)
+
+    assert response.status_code == 409
+    assert "push it first" in response.get_json()["error"]["message"]
+    assert openai_standin.count() == 0
+
+
 def test_another_teams_assistant_is_404(try_api, helpdesk, openai_standin):
     openai_standin.reset_counts()
 
