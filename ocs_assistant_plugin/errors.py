@@ -110,6 +110,15 @@ class RemoteNotFound(RemoteError):
     code = "remote_not_found"
 
 
+class AssistantsApiUnavailable(RemoteError):
+    """The server answered that the Assistants API does not exist there (OpenAI since it switched
+    that API off on 2026-08-26: 404 "Invalid URL (POST /v1/assistants)"). The message says what
+    to do: move to the ``responses`` backend."""
+
+    status = 502
+    code = "assistants_api_unavailable"
+
+
 class RemoteAuthError(RemoteError):
     """OpenAI refused the credentials (401/403)."""
 

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from functools import partial
 from urllib.parse import quote
 
-from ..errors import RemoteError, RemoteNotFound
+from ..errors import AssistantsApiUnavailable, RemoteError, RemoteNotFound
 from .base import (BUILTIN_TOOLS, RELEASE_TAG_KEY, AssistantSpec, Gateway, KnownFiles, PushResult,
                    RemoteAssistant, StoreListing)
 from .concurrency import gather
@@ -245,7 +245,9 @@ class AssistantsGateway(Gateway):
         return spec
 
     def delete(self, openai_id: str | None) -> None:
-        """Delete the assistant object (not its store or files); 404 counts as done."""
+        """Delete the assistant object (not its store or files); 404 counts as done, and so
+        does a server without the Assistants API: no assistant object is left there to delete
+        (archiving and the move to ``responses`` go on with the stores and files)."""
         if not openai_id:
             return
         try:
@@ -253,6 +255,9 @@ class AssistantsGateway(Gateway):
                 self.client.delete(assistant_path(openai_id), cast_to=object, options=_OPTIONS)
         except RemoteNotFound:
             pass  # already gone: what we wanted
+        except AssistantsApiUnavailable:
+            log.info("assistant %s not deleted: the server no longer offers the Assistants API",
+                     openai_id)
 
     def discard(self, openai_id: str | None) -> None:
         """Delete the assistant object as clean-up after another failure; if that fails too,
@@ -326,25 +331,28 @@ class AssistantsGateway(Gateway):
         off half-way finds the assistant again next time."""
         found = []
         after = None
-        with translated_errors("looking for the assistants a lost create made"):
-            while True:
-                params: dict = {"limit": 100, "order": "desc"}
-                if after:
-                    params["after"] = after
-                page = self.client.get("/assistants", cast_to=object,
-                                       options={**_OPTIONS, "params": params})
-                data = page.get("data") or []
-                older = False
-                for assistant in data:
-                    if (assistant.get("created_at") or 0) < since:
-                        older = True
+        try:
+            with translated_errors("looking for the assistants a lost create made"):
+                while True:
+                    params: dict = {"limit": 100, "order": "desc"}
+                    if after:
+                        params["after"] = after
+                    page = self.client.get("/assistants", cast_to=object,
+                                           options={**_OPTIONS, "params": params})
+                    data = page.get("data") or []
+                    older = False
+                    for assistant in data:
+                        if (assistant.get("created_at") or 0) < since:
+                            older = True
+                            break
+                        if ((assistant.get("metadata") or {}).get(key) == tag
+                                and not (held and held(assistant["id"]))):
+                            found.append(assistant)
+                    if older or not data or not page.get("has_more"):
                         break
-                    if ((assistant.get("metadata") or {}).get(key) == tag
-                            and not (held and held(assistant["id"]))):
-                        found.append(assistant)
-                if older or not data or not page.get("has_more"):
-                    break
-                after = data[-1]["id"]
+                    after = data[-1]["id"]
+        except AssistantsApiUnavailable:
+            return []  # a server without the Assistants API made no copy to sweep
         deleted = []
         for assistant in found:
             for store_id in _store_ids(assistant):

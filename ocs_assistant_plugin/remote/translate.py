@@ -12,6 +12,7 @@ SDK exception                                  plugin error
 APIConnectionError, APITimeoutError            RemoteUnavailable
 5xx (InternalServerError), 429 (RateLimit)     RemoteUnavailable
 401, 403                                       RemoteAuthError
+404 "Invalid URL" on an Assistants API path   AssistantsApiUnavailable
 404                                            RemoteNotFound
 400, 409, 422 and any other status             RemoteError (+ ``param``)
 =============================================  =======================
@@ -25,7 +26,13 @@ from collections.abc import Iterator
 
 import openai
 
-from ..errors import RemoteAuthError, RemoteError, RemoteNotFound, RemoteUnavailable
+from ..errors import (AssistantsApiUnavailable, RemoteAuthError, RemoteError, RemoteNotFound,
+                      RemoteUnavailable)
+
+#: What to do when the server no longer offers the Assistants API (DESIGN 1.4).
+MOVE_TO_RESPONSES = ('Set OCS_ASSISTANTS_BACKEND = "responses" and run `flask assistants '
+                     'migrate-backend --to responses`: the assistants keep their ids, vector '
+                     'stores and files, and work through the Responses API.')
 
 # OpenAI names a bad request parameter by its own path ("tools[0].function.name"); these are the
 # plugin's names for the same things (AssistantInput fields), so a form can show the error in place.
@@ -86,6 +93,14 @@ def _where(exc: openai.APIError) -> str:
     return f" ({request.method} {request.url.copy_with(query=None)})"
 
 
+def _assistants_api_missing(exc: openai.APIStatusError) -> bool:
+    """A 404 saying the URL itself does not exist (not "No assistant found with id ..."), for a
+    path of the Assistants API: the server does not offer that API."""
+    path = exc.request.url.path if getattr(exc, "request", None) is not None else ""
+    in_assistants_api = "/assistants" in path or "/threads" in path
+    return in_assistants_api and _openai_message(exc).startswith("Invalid URL")
+
+
 def translate(exc: openai.OpenAIError, action: str) -> RemoteError:
     """The plugin error for one SDK exception; ``action`` says what was being done."""
     if isinstance(exc, openai.APIConnectionError):
@@ -101,6 +116,11 @@ def translate(exc: openai.OpenAIError, action: str) -> RemoteError:
                 f"OpenAI refused the credentials while {action} ({status}): {said} "
                 "Check the team's OpenAI API key and its project permissions.",
                 remote_status=status)
+        if status == 404 and _assistants_api_missing(exc):
+            return AssistantsApiUnavailable(
+                f"This OpenAI server no longer offers the Assistants API: it answered 404 "
+                f"\"{_openai_message(exc)}\" while {action}. (OpenAI switched the Assistants API "
+                f"off on 2026-08-26.) {MOVE_TO_RESPONSES}", remote_status=status)
         if status == 404:
             return RemoteNotFound(f"Not found in OpenAI while {action} (404): {said}",
                                   remote_status=status, param=exc.param)

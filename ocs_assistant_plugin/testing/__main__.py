@@ -18,10 +18,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency", type=float, default=0.0,
                         help="seconds added to every request")
     parser.add_argument("--verbose", action="store_true", help="log every request")
+    parser.add_argument("--no-assistants-api", dest="assistants_api", action="store_false",
+                        help="answer the Assistants API paths as OpenAI does since it switched "
+                             "that API off (404 Invalid URL)")
     args = parser.parse_args(argv)
 
     standin = OpenAIStandIn(args.host, args.port, api_key=args.api_key, latency=args.latency,
-                            verbose=args.verbose)
+                            verbose=args.verbose, assistants_api=args.assistants_api)
     standin.start()
     print(f"OpenAI stand-in serving at {standin.base_url}", flush=True)
     print(f"  OPENAI_BASE_URL={standin.base_url}", flush=True)

@@ -108,10 +108,24 @@ def _compile(template: str) -> re.Pattern:
 ROUTES = [(method, _compile(template), handler) for method, template, handler in _TABLE]
 
 
-def dispatch(state: StandInState, request: Request):
-    """Run the operation for ``request``; raises :class:`APIError` for OpenAI-style failures."""
+#: Paths of the Assistants API (and its threads and runs), which OpenAI switched off on 2026-08-26.
+ASSISTANTS_API_PATHS = re.compile(rf"{API_ROOT}/(assistants|threads)(/|$)")
+
+
+def invalid_url(request: Request) -> APIError:
+    """What OpenAI answers for a path it does not serve: 404 ``invalid_request_error``,
+    "Invalid URL (POST /v1/assistants)"."""
+    return APIError(404, f"Invalid URL ({request.method} {request.path})")
+
+
+def dispatch(state: StandInState, request: Request, *, assistants_api: bool = True):
+    """Run the operation for ``request``; raises :class:`APIError` for OpenAI-style failures.
+
+    ``assistants_api=False``: the Assistants paths answer as OpenAI does since the sunset."""
+    if not assistants_api and ASSISTANTS_API_PATHS.match(request.path):
+        raise invalid_url(request)
     for method, pattern, handler in ROUTES:
         match = pattern.match(request.path)
         if match and method == request.method:
             return handler(state, request, **match.groupdict())
-    raise APIError(404, f"Invalid URL ({request.method} {request.path})")
+    raise invalid_url(request)

@@ -217,11 +217,18 @@ class OpenAIStandIn:
     :param api_key: the only bearer key accepted (``sk-standin`` by default).
     :param latency: seconds added to every request (settable later).
     :param verbose: log each request to stderr.
+    :param assistants_api: False answers every Assistants API path as OpenAI does since it
+        switched that API off (404 ``invalid_request_error``, "Invalid URL (POST
+        /v1/assistants)"); files, vector stores and responses work as before.
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *,
-                 api_key: str = DEFAULT_API_KEY, latency: float = 0.0, verbose: bool = False):
+                 api_key: str = DEFAULT_API_KEY, latency: float = 0.0, verbose: bool = False,
+                 assistants_api: bool = True):
         self.host = host
+        #: Settable while running: a test can switch the Assistants API off mid-way, as OpenAI did.
+        self.assistants_api = assistants_api
+        self._assistants_api_at_start = assistants_api
         self.port = port
         self.api_key = api_key
         self.latency = latency
@@ -294,8 +301,10 @@ class OpenAIStandIn:
     # -- what tests control ----------------------------------------------------------------
 
     def reset(self) -> None:
-        """Forget all data, faults, recorded requests, and set latency back to 0."""
+        """Forget all data, faults, recorded requests, and set latency back to 0 (and
+        ``assistants_api`` back to what the stand-in was made with)."""
         with self.lock:
+            self.assistants_api = self._assistants_api_at_start
             self.state.clear()
             self._faults.clear()
             self._log.clear()
@@ -404,7 +413,7 @@ class OpenAIStandIn:
 
     def _dispatch(self, request: Request):
         with self.lock:
-            result = dispatch(self.state, request)
+            result = dispatch(self.state, request, assistants_api=self.assistants_api)
             return result if isinstance(result, RawBody) else _dump(result)
 
 

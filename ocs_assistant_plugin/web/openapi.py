@@ -16,7 +16,9 @@ ERROR_STATUSES = {
     404: "No such object in this team.",
     409: "The object's state refuses the change (a read-only version, an archived assistant, "
          "an assistant imported twice).",
-    502: "OpenAI refused the request.",
+    502: "OpenAI refused the request; code `assistants_api_unavailable` when the server no "
+         "longer offers the Assistants API (set OCS_ASSISTANTS_BACKEND = \"responses\" and run "
+         "`flask assistants migrate-backend --to responses`).",
     503: "OpenAI could not be reached, or no OpenAI client is configured for the team.",
 }
 _RULE_PARAM = re.compile(r"<(?:(?P<converter>[a-z]+):)?(?P<name>[a-zA-Z_][a-zA-Z0-9_]*)>")

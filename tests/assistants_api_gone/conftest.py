@@ -1,0 +1,29 @@
+"""Fixtures for a server that switched the Assistants API off: assistants made on the
+``assistants`` backend while the API was there, then the stand-in answers its paths as OpenAI
+does today (404 "Invalid URL")."""
+from __future__ import annotations
+
+import pytest
+
+from plugin_host import on_assistants_backend
+
+
+@pytest.fixture
+def make_app(make_app):
+    """Hosts on the ``assistants`` backend, as they were before the sunset."""
+    return on_assistants_backend(make_app)
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app(OCS_ASSISTANTS_TASK_BACKEND="eager")
+
+
+@pytest.fixture
+def sunset(openai_standin):
+    """``sunset()``: from now on the stand-in answers like OpenAI without the Assistants API."""
+    def switch_off():
+        openai_standin.assistants_api = False
+        openai_standin.reset_counts()
+
+    return switch_off
