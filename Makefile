@@ -20,8 +20,9 @@ system:
 test: $(STAMP) system
 	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
+# `make run SUNSET=1`: the bundled stand-in answers like OpenAI today, without the Assistants API.
 run: $(STAMP)
-	$(PY) -m example_host
+	SUNSET=$(SUNSET) $(PY) -m example_host
 
 # PostgreSQL, Redis, gunicorn (2 processes), 2 Celery workers and beat on this machine (README
 # "Production"); Ctrl-C stops them all.

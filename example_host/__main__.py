@@ -7,7 +7,8 @@ plugin at it; the stand-in keeps its data in memory, so the demo database
 ``instance/example_host.sqlite`` (or ``DATABASE_URL``) between runs.
 
 Environment: ``HOST`` (127.0.0.1), ``PORT`` (5000), ``DATABASE_URL``, ``OPENAI_API_KEY``,
-``OPENAI_BASE_URL``, ``DEMO_PASSWORD``, ``STANDIN_PORT`` (a free port by default).
+``OPENAI_BASE_URL``, ``DEMO_PASSWORD``, ``STANDIN_PORT`` (a free port by default), ``SUNSET``
+(``1``: the stand-in answers like OpenAI today, without the Assistants API; ``make run SUNSET=1``).
 """
 from __future__ import annotations
 
@@ -59,8 +60,12 @@ def main() -> int:
         base_url = os.environ.get("OPENAI_BASE_URL")
         openai_label = f"the API at {base_url}" if base_url else "OpenAI (OPENAI_API_KEY)"
     else:
-        standin = OpenAIStandIn(port=int(os.environ.get("STANDIN_PORT", "0"))).start()
+        sunset = os.environ.get("SUNSET", "").strip() not in ("", "0")
+        standin = OpenAIStandIn(port=int(os.environ.get("STANDIN_PORT", "0")),
+                                assistants_api=not sunset).start()
         openai_label = f"bundled stand-in at {standin.base_url} (no OPENAI_API_KEY set)"
+        if sunset:
+            openai_label += ", without the Assistants API, as OpenAI is today (SUNSET=1)"
         config.update(OCS_ASSISTANTS_OPENAI_API_KEY=standin.api_key,
                       OCS_ASSISTANTS_OPENAI_BASE_URL=standin.base_url)
         if not os.environ.get("DATABASE_URL"):

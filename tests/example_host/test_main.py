@@ -25,7 +25,7 @@ def _free_port() -> int:
 
 
 @contextmanager
-def running_host(tmp_path):
+def running_host(tmp_path, **environment):
     """``python -m example_host`` on a free port, on ``tmp_path/host.sqlite``, with its own
     stand-in. Yields ``host`` (``port``, ``body`` of the login page) once it answers, then stops
     it with Ctrl-C and checks it stopped cleanly; ``host.out`` is then everything it printed."""
@@ -33,7 +33,7 @@ def running_host(tmp_path):
     env = {k: v for k, v in os.environ.items()
            if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "DATABASE_URL")}
     env.update(PORT=str(port), DATABASE_URL=f"sqlite:///{tmp_path / 'host.sqlite'}",
-               PYTHONUNBUFFERED="1")
+               PYTHONUNBUFFERED="1", **environment)
     process = subprocess.Popen([sys.executable, "-m", "example_host"], cwd=ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     host = SimpleNamespace(port=port, body=None, out="")
@@ -68,6 +68,13 @@ def test_python_m_example_host_boots_with_the_standin_and_stops_cleanly(tmp_path
     assert f"http://127.0.0.1:{host.port}/" in host.out
     assert "demo / demo-password" in host.out
     assert "bundled stand-in" in host.out
+
+
+def test_sunset_runs_the_demo_on_a_standin_without_the_assistants_api(tmp_path):
+    with running_host(tmp_path, SUNSET="1") as host:
+        assert "Sign in" in host.body
+    assert "demo / demo-password" in host.out  # the demo data was made on that stand-in
+    assert "without the Assistants API" in host.out
 
 
 def test_a_restarted_host_finishes_the_deletions_a_dead_one_left(tmp_path):
