@@ -7,6 +7,7 @@ with an error naming the field before anything is sent to OpenAI. The OpenAPI do
 from __future__ import annotations
 
 import os
+import re
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from werkzeug.datastructures import FileStorage
@@ -26,6 +27,52 @@ FILENAME_MAX = 512
 SEARCH_MAX = 256  # the longest name: a longer search cannot match
 FUNCTION_NAME_RE = r"^[a-zA-Z0-9_-]{1,64}$"
 RESPONSE_FORMAT_TYPES = ("text", "json_object", "json_schema")
+#: The largest id a row can have (PostgreSQL's ``integer``); also the last page number.
+ID_MAX = 2**31 - 1
+PAGE_MAX = ID_MAX
+#: How deep JSON input may nest (objects and lists): far beyond any real function schema, well
+#: within what every layer below (the SDK, the database driver) handles without recursing out.
+JSON_DEPTH_MAX = 64
+OPENAI_ID_RE = r"^\s*[A-Za-z0-9_-]+\s*$"
+
+
+def not_blank(value: str) -> None:
+    if isinstance(value, str) and not value.strip():
+        raise ValidationError("Must not be blank.")
+
+
+class AsciiInt(fields.Int):
+    """An integer written in ASCII digits (``int()`` alone also reads fullwidth digits)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and not re.fullmatch(r"[+-]?[0-9]+", value.strip()):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+def text_problems(value, path: str = "", depth: int = 0) -> dict[str, list[str]]:
+    """What no text the plugin stores or sends may hold, by field path (``a.0.b``): a NUL
+    (PostgreSQL refuses it), a lone surrogate (not encodable as UTF-8, so not sendable to
+    OpenAI), or nesting deeper than :data:`JSON_DEPTH_MAX`."""
+    problems: dict[str, list[str]] = {}
+    name = path or "body"
+    if isinstance(value, str):
+        if "\x00" in value:
+            problems[name] = ["Must not contain NUL characters (\\u0000)."]
+        elif any("\ud800" <= ch <= "\udfff" for ch in value):
+            problems[name] = ["Not valid Unicode text: contains a lone surrogate (\\ud800-"
+                              "\\udfff)."]
+        return problems
+    if isinstance(value, (dict, list)):
+        if depth >= JSON_DEPTH_MAX:
+            return {name: [f"Nested too deeply: at most {JSON_DEPTH_MAX} levels."]}
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            child = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str):
+                problems.update(text_problems(key, child))
+            problems.update(text_problems(item, child, depth + 1))
+    return problems
 
 
 def _described(text: str, **more) -> dict:
@@ -44,7 +91,7 @@ class JsonSchemaFormatSchema(Schema):
     name = fields.Str(required=True, validate=validate.Regexp(
         FUNCTION_NAME_RE, error="Use 1 to 64 letters, digits, '_' or '-'."))
     description = fields.Str(allow_none=True)
-    schema = fields.Dict(allow_none=True, metadata=_described("A JSON Schema object."))
+    schema = fields.Dict(metadata=_described("A JSON Schema object."))
     strict = fields.Bool(allow_none=True)
 
 
@@ -103,8 +150,8 @@ def _validate_builtin_tools(tools: list) -> None:
 class AssistantInputSchema(Schema):
     """What an admin sends to create (all required fields) or patch (``partial=True``)."""
 
-    name = fields.Str(required=True, validate=validate.Length(1, NAME_MAX))
-    model = fields.Str(required=True, validate=validate.Length(1, MODEL_MAX),
+    name = fields.Str(required=True, validate=[validate.Length(1, NAME_MAX), not_blank])
+    model = fields.Str(required=True, validate=[validate.Length(1, MODEL_MAX), not_blank],
                        metadata=_described("The OpenAI model, e.g. gpt-4o."))
     instructions = fields.Str(allow_none=True, validate=validate.Length(max=INSTRUCTIONS_MAX))
     description = fields.Str(allow_none=True, validate=validate.Length(max=DESCRIPTION_MAX))
@@ -131,8 +178,10 @@ class AssistantInputSchema(Schema):
 
 
 class ImportInputSchema(Schema):
-    openai_assistant_id = fields.Str(required=True, validate=validate.Length(1, 128), metadata=
-                                     _described("The id of an assistant in OpenAI (asst_...)."))
+    openai_assistant_id = fields.Str(
+        required=True, validate=[validate.Length(1, 128), not_blank, validate.Regexp(
+            OPENAI_ID_RE, error="An OpenAI id: letters, digits, '_' and '-' (asst_...).")],
+        metadata=_described("The id of an assistant in OpenAI (asst_...)."))
 
 
 class ReleaseInputSchema(Schema):
@@ -218,7 +267,7 @@ class ListQuerySchema(Schema):
         "true: versions too; false (default): working assistants only."))
     q = fields.Str(validate=validate.Length(max=SEARCH_MAX), metadata=_described(
         "Only assistants whose name contains this text (case-insensitive)."))
-    page = fields.Int(load_default=1, validate=validate.Range(min=1))
+    page = AsciiInt(load_default=1, validate=validate.Range(min=1, max=PAGE_MAX))
 
 
 # -- output -------------------------------------------------------------------------------------
@@ -391,7 +440,7 @@ class ArchiveResultSchema(Schema):
 class OperationsQuerySchema(Schema):
     status = fields.Str(validate=validate.OneOf(OPERATION_STATUSES), metadata=_described(
         "Only operations in this state."))
-    page = fields.Int(load_default=1, validate=validate.Range(min=1))
+    page = AsciiInt(load_default=1, validate=validate.Range(min=1, max=PAGE_MAX))
 
 
 # -- sync ---------------------------------------------------------------------------------------

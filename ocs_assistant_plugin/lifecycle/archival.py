@@ -440,9 +440,18 @@ def record_deletions(plugin, targets: list[Assistant], team_id: int) -> list[Rem
     ids = [a.id for a in targets]
     backend_of = {a.id: a.backend for a in targets}
     wanted: dict[tuple[str, str], str] = {}  # (kind, target) -> backend
-    for assistant in targets:
-        if assistant.backend == "assistants" and assistant.openai_id:
-            wanted.setdefault((operations.DELETE_ASSISTANT, assistant.openai_id), assistant.backend)
+    remote_assistants = {a.openai_id: a.backend for a in targets
+                         if a.backend == "assistants" and a.openai_id}
+    if remote_assistants:
+        # Another team's live row may hold the same OpenAI assistant (imported before one team
+        # per remote object was the rule): it is theirs to delete.
+        still_used = set(session.execute(
+            sa.select(Assistant.openai_id).where(
+                Assistant.openai_id.in_(list(remote_assistants)), Assistant.archived.is_(False))
+        ).scalars())
+        for openai_id, backend in remote_assistants.items():
+            if openai_id not in still_used:
+                wanted.setdefault((operations.DELETE_ASSISTANT, openai_id), backend)
     stores = {a.vector_store_id: a.backend for a in targets if a.vector_store_id}
     if stores:
         still_used = set(session.execute(

@@ -30,8 +30,16 @@ import sqlalchemy as sa
 from marshmallow import ValidationError
 
 from ..outbox import queue as operations
-from ..errors import (Conflict, Forbidden, InvalidInput, NotFound, RemoteError, RemoteNotFound,
-                      RemoteUnavailable)
+from ..errors import (
+    AlreadyManaged,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    RemoteError,
+    RemoteNotFound,
+    RemoteUnavailable,
+)
 from ..models import Assistant, AssistantFile, FileContent, RemoteOperation, utcnow
 from ..remote.base import TOOLS_WITH_FILES, AssistantSpec, PushResult
 from .store_listings import remember_listing
@@ -43,15 +51,25 @@ from ..schemas import (
     ImportInputSchema,
     describe_unknown,
     flatten_messages,
+    text_problems,
 )
 
 log = logging.getLogger(__name__)
 
 
 def validate(schema, data: Any, **kwargs) -> dict:
-    """``schema.load(data)`` raising :class:`InvalidInput` with every bad field named."""
+    """``schema.load(data)`` raising :class:`InvalidInput` with every bad field named.
+
+    Text no layer below can take (NUL, lone surrogates, nesting past the limit) is refused
+    first, wherever it is. ``partial=True`` applies to the top-level fields only: an item of a
+    list (a function tool) is always whole."""
     if not isinstance(data, Mapping):
         raise InvalidInput("Send a JSON object.", {"body": ["Expected a JSON object."]})
+    problems = text_problems(dict(data))
+    if problems:
+        raise InvalidInput(f"Invalid input: check {', '.join(sorted(problems))}.", problems)
+    if kwargs.get("partial") is True:
+        kwargs["partial"] = tuple(schema.fields)
     try:
         return schema.load(data, **kwargs)
     except ValidationError as exc:
@@ -141,10 +159,16 @@ class AssistantService:
     # -- lookups ----------------------------------------------------------------------------
 
     def require(self, action: str, assistant: Assistant | None = None) -> None:
-        """Raise :class:`Forbidden` unless ``ocs_authorize`` allows ``action``."""
-        if self.check_permissions and not self.plugin.authorize(action, self.team_id, assistant):
-            what = f"assistant {assistant.id}" if assistant is not None else "assistants"
-            raise Forbidden(f"You may not {action} {what} in team {self.team_id}.")
+        """Raise :class:`Forbidden` unless ``ocs_authorize`` allows ``action`` and ``view``.
+
+        Every action answers with what it read or made, so reading is needed as well
+        (DESIGN 5.2): the API and the pages ask the same questions through here."""
+        if not self.check_permissions:
+            return
+        for needed in dict.fromkeys((action, "view")):
+            if not self.plugin.authorize(needed, self.team_id, assistant):
+                what = f"assistant {assistant.id}" if assistant is not None else "assistants"
+                raise Forbidden(f"You may not {needed} {what} in team {self.team_id}.")
 
     def get(self, assistant_id: int, action: str = "view", *, for_update: bool = False) -> Assistant:
         """The team's assistant (working or version), authorized for ``action``."""
@@ -233,16 +257,23 @@ class AssistantService:
 
     def import_assistant(self, openai_assistant_id: str) -> Assistant:
         """Copy an assistant that exists in OpenAI (with every file of its vector store and the
-        filenames) into this team. Nothing is changed in OpenAI. 409 if already imported."""
+        filenames) into this team. Nothing is changed in OpenAI.
+
+        A remote object is managed by one team at most (DESIGN 5.2): 409 ``already_managed``
+        when a live (unarchived) assistant or version of any team holds the OpenAI assistant or
+        its vector store, naming the assistant only when it is this team's own; 409 too while
+        the deletion of the OpenAI assistant is waiting in the outbox."""
         self.require("import")
         openai_id = validate(ImportInputSchema(), {"openai_assistant_id": openai_assistant_id}
                              )["openai_assistant_id"].strip()
-        existing = self.session.execute(sa.select(Assistant.id).where(
-            Assistant.team_id == self.team_id, Assistant.openai_id == openai_id,
-            Assistant.archived.is_(False))).scalar()
-        if existing is not None:
-            raise Conflict(f"OpenAI assistant {openai_id} is already here as assistant {existing}.",
-                           {"openai_assistant_id": [f"Already imported as assistant {existing}."]})
+        self._refuse_managed(Assistant.openai_id, openai_id, "OpenAI assistant")
+        waiting = self.session.execute(sa.select(RemoteOperation.id).where(
+            RemoteOperation.target == openai_id,
+            RemoteOperation.kind == operations.DELETE_ASSISTANT,
+            RemoteOperation.status.in_((operations.PENDING, operations.RUNNING))).limit(1)).first()
+        if waiting is not None:
+            raise Conflict(f"OpenAI assistant {openai_id} is being deleted (its assistant here "
+                           "was archived).", {"openai_assistant_id": ["Being deleted."]})
         gateway = self.plugin.gateway("assistants", self.team_id)
         try:
             remote = gateway.fetch(openai_id)
@@ -250,6 +281,9 @@ class AssistantService:
             raise InvalidInput(f"OpenAI has no assistant {openai_id}.",
                                {"openai_assistant_id": ["No such assistant in OpenAI."]}) from None
         spec = remote.spec
+        if spec.vector_store_id:
+            self._refuse_managed(Assistant.vector_store_id, spec.vector_store_id,
+                                 f"The vector store of OpenAI assistant {openai_id}")
         assistant = Assistant(
             team_id=self.team_id, backend="assistants", openai_id=remote.openai_id,
             name=(spec.name or remote.openai_id)[:256], description=spec.description or "",
@@ -273,6 +307,22 @@ class AssistantService:
         remember_listing(self.session, remote.store_listing)
         commit_or_undo(self.session)
         return assistant
+
+    def _refuse_managed(self, column, remote_id: str, what: str) -> None:
+        """:class:`AlreadyManaged` when a live row of any team holds ``remote_id`` in
+        ``column``; another team is never named."""
+        holder = self.session.execute(
+            sa.select(Assistant.id, Assistant.team_id)
+            .where(column == remote_id, Assistant.archived.is_(False))
+            .order_by(Assistant.team_id != self.team_id, Assistant.id).limit(1)).first()
+        if holder is None:
+            return
+        if holder.team_id == self.team_id:
+            where = f"already managed here by assistant {holder.id}"
+        else:
+            where = "already managed by another team"
+        raise AlreadyManaged(f"{what} {remote_id} is {where}.",
+                             {"openai_assistant_id": [f"{what[0].upper()}{what[1:]} is {where}."]})
 
     # -- files ------------------------------------------------------------------------------
 
@@ -421,7 +471,7 @@ class AssistantService:
 
     def _find_file(self, assistant: Assistant, file_ref: int | str, tool: str | None) -> AssistantFile:
         ref = str(file_ref)
-        if ref.isdigit():
+        if ref.isascii() and ref.isdigit():
             matches = [f for f in assistant.files if f.id == int(ref)]
         else:
             matches = [f for f in assistant.files if f.openai_id == ref]

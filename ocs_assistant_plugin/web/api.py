@@ -77,7 +77,7 @@ def register(bp: Blueprint) -> None:
     methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
     bp.add_url_rule(API_PREFIX, endpoint=ENDPOINT_PREFIX + "no_route", view_func=no_route,
                     methods=methods, defaults={"rest": ""})
-    bp.add_url_rule(API_PREFIX + "/<path:rest>", endpoint=ENDPOINT_PREFIX + "no_route",
+    bp.add_url_rule(API_PREFIX + "/<ocs_any_path:rest>", endpoint=ENDPOINT_PREFIX + "no_route",
                     view_func=no_route, methods=methods)
 
 
@@ -113,7 +113,11 @@ def _service() -> AssistantService:
 
 
 def _json_body() -> dict:
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # nested past what the parser can take
+        raise InvalidInput("The request body is nested too deeply.",
+                           {"body": ["Nested too deeply."]}) from None
     if not isinstance(data, dict):
         raise InvalidInput("The request body must be a JSON object (Content-Type: application/json).",
                            {"body": ["Expected a JSON object."]})
@@ -225,8 +229,8 @@ def _sync_action_input() -> None:
     """The sync actions take no input: a JSON body must be an empty object. Anything else is a
     form post, which needs the CSRF token (a cross-site form cannot send JSON)."""
     if request.is_json:
-        data = request.get_json(silent=True)
-        validate(schemas.SyncActionInputSchema(), {} if data is None else data)
+        data = _json_body() if request.get_data() else {}
+        validate(schemas.SyncActionInputSchema(), data)
 
 
 def _sync_json(report):

@@ -99,8 +99,9 @@ def operation_retry(operation_id: int):
 
     plugin = get_state()
     team_id = _team_id()
-    if not plugin.authorize("archive", team_id, None):
-        raise Forbidden(f"You may not retry remote operations in team {team_id}.")
+    for action in ("archive", "view"):
+        if not plugin.authorize(action, team_id, None):
+            raise Forbidden(f"You may not {action} remote operations in team {team_id}.")
     operations.retry(plugin, [operation_id], team_id=team_id)
     operations.dispatch(plugin)
     notify(f"Operation {operation_id} will be tried again.")

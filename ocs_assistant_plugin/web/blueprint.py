@@ -22,11 +22,11 @@ from markupsafe import escape
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import NotFound as RouteNotFound
-from werkzeug.routing import Map, Rule
+from werkzeug.routing import Map, PathConverter, Rule
 
 from . import api, csrf
 from ..errors import HTTPError, InvalidInput, PluginError
-from ..schemas import describe_unknown, flatten_messages
+from ..schemas import ID_MAX, describe_unknown, flatten_messages
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,9 @@ def build_blueprint(name: str = "ocs_assistants", *, catch_unknown_pages: bool =
     URL is the host's)."""
     bp = Blueprint(name, __name__, template_folder="templates", static_folder="static",
                    static_url_path="/static")
+    # First of the blueprint's deferred functions: the catch-alls below need the converter.
+    bp.record_once(lambda state: state.app.url_map.converters.setdefault(
+        AnyPathConverter.NAME, AnyPathConverter))
     for module in API_MODULES:
         importlib.import_module(f"{__package__}.{module}")
     api.register(bp)
@@ -56,7 +59,7 @@ def build_blueprint(name: str = "ocs_assistants", *, catch_unknown_pages: bool =
         # Last, so that at "/" the list page answers GET before this rule is tried.
         bp.add_url_rule("/", endpoint=NO_PAGE_ENDPOINT, view_func=no_page, methods=ALL_METHODS,
                         defaults={"rest": ""})
-        bp.add_url_rule("/<path:rest>", endpoint=NO_PAGE_ENDPOINT, view_func=no_page,
+        bp.add_url_rule("/<ocs_any_path:rest>", endpoint=NO_PAGE_ENDPOINT, view_func=no_page,
                         methods=ALL_METHODS)
     bp.before_request(guard_request)
     bp.register_error_handler(PluginError, handle_plugin_error)
@@ -67,16 +70,62 @@ def build_blueprint(name: str = "ocs_assistants", *, catch_unknown_pages: bool =
     return bp
 
 
+class AnyPathConverter(PathConverter):
+    """Werkzeug's ``path`` that also matches line breaks (``/api/assistants/1%0A``), so the
+    catch-alls answer every unknown URL below the prefix, in JSON on the API."""
+
+    NAME = "ocs_any_path"
+    regex = r"[^/][\s\S]*?"
+
+
 def _is_catch_all() -> bool:
     endpoint = (request.endpoint or "").rpartition(".")[2]
     return endpoint in (NO_PAGE_ENDPOINT, api.ENDPOINT_PREFIX + "no_route")
 
 
+def _own_rules() -> list[Rule]:
+    blueprint = request.blueprint
+    return [rule for rule in current_app.url_map.iter_rules()
+            if rule.endpoint.startswith(f"{blueprint}.")
+            and rule.endpoint.rpartition(".")[2] not in (
+                NO_PAGE_ENDPOINT, api.ENDPOINT_PREFIX + "no_route")]
+
+
+def options_response():
+    """``OPTIONS``: the methods of the blueprint's own rules for this path (Flask's automatic
+    answer would add the catch-alls' methods), 404 when no rule has the path."""
+    rules = [Rule(rule.rule, endpoint=rule.endpoint, methods=list(rule.methods or ()))
+             for rule in _own_rules()]
+    adapter = Map(rules, converters=dict(current_app.url_map.converters)).bind("plugin")
+    methods = set(adapter.allowed_methods(request.path))
+    if not methods:
+        raise RouteNotFound()
+    response = current_app.response_class(status=200)
+    response.headers["Allow"] = ", ".join(sorted(methods | {"OPTIONS"}))
+    return response
+
+
+def _ids_in_range() -> None:
+    """A database id is 1..2^31-1 written in ASCII digits: anything else matched by an
+    ``<int:...>`` rule (a huge number, fullwidth digits) is not found, before any query."""
+    for value in (request.view_args or {}).values():
+        if isinstance(value, int) and not 0 <= value <= ID_MAX:
+            raise RouteNotFound()
+    if any(part.isdigit() and not part.isascii() for part in request.path.split("/")):
+        raise RouteNotFound()
+
+
 def guard_request():
-    """Before any view of the blueprint: the CSRF rule for changing requests (not for the
-    catch-all rules, which only answer 404 or 405)."""
-    if not _is_catch_all():
-        csrf.guard(is_api=is_api_request())
+    """Before any view of the blueprint: ``OPTIONS`` answered from the blueprint's own rules,
+    ids checked, and the CSRF rule for changing requests (not on the catch-alls, which only
+    answer 404 or 405)."""
+    if request.method == "OPTIONS":
+        return options_response()
+    if _is_catch_all():
+        return None
+    _ids_in_range()
+    csrf.guard(is_api=is_api_request())
+    return None
 
 
 def _register_pages(bp: Blueprint) -> None:
@@ -93,7 +142,8 @@ def no_page(rest: str):
              for rule in current_app.url_map.iter_rules()
              if rule.endpoint.startswith(f"{blueprint}.")
              and rule.endpoint != f"{blueprint}.{NO_PAGE_ENDPOINT}"]
-    Map(rules).bind("pages").match(request.path, method=request.method)  # raises 404 / 405
+    Map(rules, converters=dict(current_app.url_map.converters)).bind("pages").match(
+        request.path, method=request.method)  # raises 404 / 405
     raise RouteNotFound()
 
 

@@ -41,7 +41,14 @@ from ..errors import (
 from ..extension import CONFIG_PREFIX, get_state
 from ..models import Assistant
 from ..remote.base import BUILTIN_TOOLS, TOOLS_WITH_FILES
-from ..schemas import SEARCH_MAX, AssistantInputSchema, FileUploadSchema
+from ..schemas import (
+    ID_MAX,
+    JSON_DEPTH_MAX,
+    PAGE_MAX,
+    SEARCH_MAX,
+    AssistantInputSchema,
+    FileUploadSchema,
+)
 
 NOTICES_KEY = "_ocs_assistants_notices"
 
@@ -287,6 +294,9 @@ class AssistantForm:
             self.error(name, f"Not valid JSON ({exc.msg} at line {exc.lineno}, column "
                              f"{exc.colno}): {what}.")
             return None
+        except RecursionError:
+            self.error(name, f"Nested too deeply: at most {JSON_DEPTH_MAX} levels.")
+            return None
 
     def _response_format(self):
         kind = self.values["response_format"]
@@ -357,14 +367,14 @@ def _team_has_assistants(service: AssistantService) -> bool:
 
 def assistant_list():
     service = _service()
-    search = request.args.get("q", "").strip()[:SEARCH_MAX]
+    # A search no name can match (a NUL) is simply dropped from it.
+    search = request.args.get("q", "").replace("\x00", "").strip()[:SEARCH_MAX]
     view = request.args.get("view", "working")
     if view not in LIST_VIEWS:
         view = "working"
-    try:
-        page_number = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        page_number = 1
+    page_text = request.args.get("page", "1")
+    page_number = int(page_text) if page_text.isascii() and page_text.isdigit() else 1
+    page_number = min(max(1, page_number), PAGE_MAX)
     page = service.list(page=page_number, search=search, **LIST_VIEWS[view][1])
     empty_team = not page.items and page_number == 1 and not search and not _team_has_assistants(
         service)
@@ -630,8 +640,8 @@ def sync_file(assistant_id: int):
 
 def _int_field(name: str) -> int:
     value = request.form.get(name, "")
-    if not value.isdigit():
-        raise InvalidInput(f"{name} must be a file id.", {name: ["Must be a number."]})
+    if not (value.isascii() and value.isdigit()) or int(value) > ID_MAX:
+        raise InvalidInput(f"{name} must be a file id.", {name: ["Must be a file id."]})
     return int(value)
 
 

@@ -184,8 +184,13 @@ def test_a_file_another_assistant_uses_is_kept_in_openai(app, api, openai_client
         "model": "gpt-4o", "name": "Shared", "tools": [{"type": "code_interpreter"}],
         "tool_resources": {"code_interpreter": {"file_ids": [file.id]}}},
         options={"headers": {"OpenAI-Beta": "assistants=v2"}})
+    other = openai_client.post("/assistants", cast_to=object, body={
+        "model": "gpt-4o", "name": "Other", "tools": [{"type": "code_interpreter"}],
+        "tool_resources": {"code_interpreter": {"file_ids": [file.id]}}},
+        options={"headers": {"OpenAI-Beta": "assistants=v2"}})
     mine = api.post("/assistants/import", json={"openai_assistant_id": made["id"]}).get_json()
-    ApiClient(app, team=2).post("/assistants/import", json={"openai_assistant_id": made["id"]})
+    assert api.post("/assistants/import",
+                    json={"openai_assistant_id": other["id"]}).status_code == 201
 
     response = api.delete(f"/assistants/{mine['id']}/files/{file.id}")
 

@@ -70,7 +70,7 @@ def test_import_changes_nothing_in_openai(api, openai_client, openai_standin):
     assert snapshot(api, openai_client)["assistants"] == before["assistants"]
 
 
-def test_importing_the_same_assistant_twice_in_a_team_is_409(app, api, openai_client):
+def test_importing_an_assistant_already_managed_is_409_for_every_team(app, api, openai_client):
     made = make_remote_assistant(openai_client, name="Once")
     first = api.post("/assistants/import", json={"openai_assistant_id": made["id"]}).get_json()
 
@@ -79,10 +79,13 @@ def test_importing_the_same_assistant_twice_in_a_team_is_409(app, api, openai_cl
                                             json={"openai_assistant_id": made["id"]})
 
     assert again.status_code == 409
+    assert again.get_json()["error"]["code"] == "already_managed"
     assert "openai_assistant_id" in again.get_json()["error"]["fields"]
-    assert str(first["id"]) in again.get_json()["error"]["message"]
+    assert str(first["id"]) in again.get_json()["error"]["message"]  # the team's own copy
     assert [a["id"] for a in api.assistants()] == [first["id"]]
-    assert other_team.status_code == 201
+    assert other_team.status_code == 409  # one team per remote object (DESIGN 5.2)
+    assert other_team.get_json()["error"]["code"] == "already_managed"
+    assert ApiClient(app, team=2).assistants() == []
 
 
 def test_importing_an_unknown_assistant_names_the_field(api, openai_client):

@@ -60,7 +60,8 @@ def test_importing_twice_is_refused_naming_the_copy(pages, api, openai_client):
 
     assert response.status_code == 409
     assert field_errors(response.get_data(as_text=True)) == {
-        "openai_assistant_id": f"Already imported as assistant {first['id']}."}
+        "openai_assistant_id": f"OpenAI assistant is already managed here by assistant "
+                               f"{first['id']}."}
     assert len(api.assistants()) == 1
 
 
