@@ -10,9 +10,23 @@ from plugin_host import ApiClient, remote_assistant_ids, snapshot
 BETA = {"headers": {"OpenAI-Beta": "assistants=v2"}}
 
 
+ASSISTANTS_BACKEND = {"OCS_ASSISTANTS_BACKEND": "assistants"}
+
+
+@pytest.fixture
+def app(make_app):
+    """On the assistants backend: there each assistant has an OpenAI assistant to take over."""
+    return make_app(**ASSISTANTS_BACKEND)
+
+
+@pytest.fixture
+def api(app):
+    return ApiClient(app)
+
+
 @pytest.fixture
 def make_archiving_app(make_app):
-    return lambda: make_app(OCS_ASSISTANTS_TASK_BACKEND="eager")
+    return lambda: make_app(OCS_ASSISTANTS_TASK_BACKEND="eager", **ASSISTANTS_BACKEND)
 
 
 def _remote(openai_client, **body) -> dict:
