@@ -178,10 +178,37 @@ class AssistantInputSchema(Schema):
 
 
 class ImportInputSchema(Schema):
+    """Either ``openai_assistant_id`` (an assistant of the Assistants API), or ``vector_store_id``
+    and ``model`` (and ``name``): a new ``responses`` assistant holding that store and its files,
+    for servers without the Assistants API."""
+
     openai_assistant_id = fields.Str(
-        required=True, validate=[validate.Length(1, 128), not_blank, validate.Regexp(
+        validate=[validate.Length(1, 128), not_blank, validate.Regexp(
             OPENAI_ID_RE, error="An OpenAI id: letters, digits, '_' and '-' (asst_...).")],
         metadata=_described("The id of an assistant in OpenAI (asst_...)."))
+    vector_store_id = fields.Str(
+        validate=[validate.Length(1, 128), not_blank, validate.Regexp(
+            OPENAI_ID_RE, error="An OpenAI id: letters, digits, '_' and '-' (vs_...).")],
+        metadata=_described("The id of a vector store in OpenAI (vs_...): imported as a new "
+                            "responses assistant."))
+    model = fields.Str(validate=[validate.Length(1, MODEL_MAX), not_blank], metadata=_described(
+        "With vector_store_id: the new assistant's model, e.g. gpt-4o."))
+    name = fields.Str(validate=[validate.Length(1, NAME_MAX), not_blank], metadata=_described(
+        "With vector_store_id: the new assistant's name (default: the store's name)."))
+
+    @validates_schema
+    def _one_source(self, data, **kwargs):
+        if "openai_assistant_id" in data:
+            extra = [f for f in ("vector_store_id", "model", "name") if f in data]
+            if extra:
+                raise ValidationError({f: ["Not with openai_assistant_id."] for f in extra})
+        elif "vector_store_id" in data:
+            if "model" not in data:
+                raise ValidationError({"model": ["Required with vector_store_id."]})
+        else:
+            raise ValidationError({
+                "openai_assistant_id": ["Give openai_assistant_id, or vector_store_id and model."],
+                "vector_store_id": ["Give openai_assistant_id, or vector_store_id and model."]})
 
 
 class ReleaseInputSchema(Schema):

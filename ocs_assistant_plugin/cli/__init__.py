@@ -68,15 +68,32 @@ def list_command(team, archived, versions, as_json):
 
 
 @assistants_cli.command("import")
-@click.argument("openai_id")
+@click.argument("openai_id", required=False)
 @click.option("--team", type=TEAM, required=True, help="The team that gets the assistant.")
-def import_command(openai_id, team):
-    """Import the OpenAI assistant OPENAI_ID (with its files) into a team."""
-    plugin = get_state()
+@click.option("--vector-store", "vector_store_id", default=None,
+              help="Import this OpenAI vector store (vs_...) and its files as a new responses "
+                   "assistant instead (needs --model).")
+@click.option("--model", default=None, help="With --vector-store: the assistant's model.")
+@click.option("--name", default=None, help="With --vector-store: its name (default: the "
+                                           "store's).")
+def import_command(openai_id, team, vector_store_id, model, name):
+    """Import the OpenAI assistant OPENAI_ID (with its files) into a team, or with
+    --vector-store a vector store and its files (there are no assistants to import from a server
+    without the Assistants API)."""
+    if bool(openai_id) == bool(vector_store_id):
+        raise click.UsageError("Give OPENAI_ID or --vector-store (one of them).")
+    if vector_store_id and not model:
+        raise click.UsageError("--model is required with --vector-store.")
+    if openai_id and (model or name):
+        raise click.UsageError("--model and --name go with --vector-store only.")
+    service = AssistantService(get_state(), team, authorize=False)
     with _plugin_errors():
-        assistant = AssistantService(plugin, team, authorize=False).import_assistant(openai_id)
-    click.echo(f"Imported {openai_id} as assistant {assistant.id} ({assistant.name!r}, "
-               f"{len(assistant.files)} files) in team {team}.")
+        if vector_store_id:
+            assistant = service.import_vector_store(vector_store_id, model, name)
+        else:
+            assistant = service.import_assistant(openai_id)
+    click.echo(f"Imported {openai_id or vector_store_id} as assistant {assistant.id} "
+               f"({assistant.name!r}, {len(assistant.files)} files) in team {team}.")
 
 
 @assistants_cli.command("release")

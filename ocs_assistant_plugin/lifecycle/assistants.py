@@ -308,9 +308,10 @@ class AssistantService:
         commit_or_undo(self.session)
         return assistant
 
-    def _refuse_managed(self, column, remote_id: str, what: str) -> None:
+    def _refuse_managed(self, column, remote_id: str, what: str,
+                        field: str = "openai_assistant_id") -> None:
         """:class:`AlreadyManaged` when a live row of any team holds ``remote_id`` in
-        ``column``; another team is never named."""
+        ``column`` (the error names ``field``); another team is never named."""
         holder = self.session.execute(
             sa.select(Assistant.id, Assistant.team_id)
             .where(column == remote_id, Assistant.archived.is_(False))
@@ -322,7 +323,41 @@ class AssistantService:
         else:
             where = "already managed by another team"
         raise AlreadyManaged(f"{what} {remote_id} is {where}.",
-                             {"openai_assistant_id": [f"{what[0].upper()}{what[1:]} is {where}."]})
+                             {field: [f"{what[0].upper()}{what[1:]} is {where}."]})
+
+    def import_vector_store(self, vector_store_id: str, model: str,
+                            name: str | None = None) -> Assistant:
+        """A new ``responses`` assistant holding an OpenAI vector store and its files (with their
+        filenames), for servers without the Assistants API: nothing is changed in OpenAI. 409
+        ``already_managed`` when a live assistant of any team holds the store already."""
+        self.require("import")
+        values = validate(ImportInputSchema(), {"vector_store_id": vector_store_id, "model": model,
+                                                **({"name": name} if name is not None else {})})
+        store_id, model = values["vector_store_id"].strip(), values["model"].strip()
+        self._refuse_managed(Assistant.vector_store_id, store_id, "Vector store",
+                             field="vector_store_id")
+        storage = self.plugin.storage(self.team_id)
+        try:
+            store_name = storage.vector_store_name(store_id)
+            file_ids = storage.list_vector_store_file_ids(store_id)
+        except RemoteNotFound:
+            raise InvalidInput(f"OpenAI has no vector store {store_id}.",
+                               {"vector_store_id": ["No such vector store in OpenAI."]}) from None
+        names = storage.file_names(file_ids, may_list_project=True)
+        assistant = Assistant(
+            team_id=self.team_id, backend="responses", openai_id=None,
+            name=(values.get("name") or store_name or store_id)[:256], model=model,
+            description="", instructions="", builtin_tools=["file_search"], function_tools=[],
+            vector_store_id=store_id, pushed_at=utcnow(), files=[
+                AssistantFile(tool="file_search", openai_id=file_id, remote_only=True,
+                              filename=(names[file_id].filename if file_id in names
+                                        else file_id)[:FILENAME_MAX],
+                              bytes=names[file_id].bytes if file_id in names else 0)
+                for file_id in dict.fromkeys(file_ids)])
+        assistant.refresh_content_hash()
+        self.session.add(assistant)
+        commit_or_undo(self.session)
+        return assistant
 
     # -- files ------------------------------------------------------------------------------
 

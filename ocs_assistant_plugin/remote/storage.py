@@ -391,6 +391,12 @@ class RemoteStorage:
                          self.concurrency)
         return StoreFilesChange(attached=tuple(to_attach), detached=tuple(to_detach))
 
+    def vector_store_name(self, vector_store_id: str) -> str:
+        """The store's name (``""`` if it has none); ``RemoteNotFound`` when OpenAI has no such
+        store."""
+        with translated_errors(f"reading the vector store {vector_store_id}"):
+            return self.client.vector_stores.retrieve(vector_store_id).name or ""
+
     def vector_store_metadata(self, vector_store_id: str) -> dict | None:
         """The store's metadata (``{}`` if it has none), or None when OpenAI has no such store."""
         try:

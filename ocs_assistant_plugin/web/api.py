@@ -162,9 +162,14 @@ def create_assistant():
            body="ImportInput", response="Assistant", status=201, response_text="Created",
            errors=COMMON_ERRORS + (409,) + REMOTE_ERRORS,
            description="Copies the assistant, every file of its vector store and their filenames; "
-                       "nothing changes in OpenAI.")
+                       "or, given vector_store_id and model, makes a new responses assistant "
+                       "holding that vector store and its files. Nothing changes in OpenAI; 409 "
+                       "already_managed when a live assistant holds the store.")
 def import_assistant():
     body = validate(schemas.ImportInputSchema(), _json_body())
+    if "vector_store_id" in body:
+        return _assistant_json(_service().import_vector_store(
+            body["vector_store_id"], body["model"], body.get("name")), 201)
     return _assistant_json(_service().import_assistant(body["openai_assistant_id"]), 201)
 
 

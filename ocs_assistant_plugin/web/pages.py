@@ -405,26 +405,37 @@ def assistant_new():
     return redirect(url_for(".assistant_edit", assistant_id=assistant.id))
 
 
+_IMPORT_FIELDS = ("openai_assistant_id", "vector_store_id", "model", "name")
+
+
+def _import_from_form(service, typed: dict):
+    """The assistant the posted form imports: an OpenAI assistant, or (the form that sends
+    ``vector_store_id``) a vector store as a new ``responses`` assistant."""
+    if "vector_store_id" in request.form:
+        return service.import_vector_store(typed["vector_store_id"], typed["model"],
+                                           typed["name"] or None)
+    if not typed["openai_assistant_id"]:
+        raise InvalidInput("Give the id of an assistant in OpenAI.", {
+            "openai_assistant_id": ["Required: the id of an assistant in OpenAI (asst_...)."]})
+    return service.import_assistant(typed["openai_assistant_id"])
+
+
 def assistant_import():
     service = _service()
     service.require("import")
-    typed = {"openai_assistant_id": ""}
+    typed = {name: "" for name in _IMPORT_FIELDS}
     if request.method == "GET":
         return render_page("ocs_assistants/import.html", values=typed, errors={})
-    typed["openai_assistant_id"] = request.form.get("openai_assistant_id", "").strip()
-    errors: dict[str, list[str]] = {}
-    if not typed["openai_assistant_id"]:
-        errors["openai_assistant_id"] = ["Required: the id of an assistant in OpenAI (asst_...)."]
-        return render_page("ocs_assistants/import.html", 400, values=typed, errors=errors)
+    typed.update({name: request.form.get(name, "").strip() for name in _IMPORT_FIELDS})
     try:
-        assistant = service.import_assistant(typed["openai_assistant_id"])
+        assistant = _import_from_form(service, typed)
     except RemoteError as exc:
         return render_page("ocs_assistants/import.html", exc.status, values=typed, errors={},
                            alerts=[_remote_alert(exc)])
     except PluginError as exc:
         if exc.status >= 500 or exc.status in (401, 403):
             raise
-        by_field, general = _field_errors(exc, {"openai_assistant_id"})
+        by_field, general = _field_errors(exc, set(_IMPORT_FIELDS))
         alerts = [{"kind": "error", "title": "Not imported", "message": m} for m in general]
         return render_page("ocs_assistants/import.html", exc.status, values=typed,
                            errors=by_field, alerts=alerts)
