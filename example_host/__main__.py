@@ -44,8 +44,8 @@ def main() -> int:
     from ocs_assistant_plugin.testing import OpenAIStandIn
 
     from .app import create_app
-    from .demo import (DemoError, USERNAME, demo_login_works, demo_password, is_empty,
-                       seed_demo)
+    from .demo import (TRY_HINT, DemoError, USERNAME, demo_login_works, demo_password,
+                       is_empty, seed_demo)
     from .models import db
 
     host = os.environ.get("HOST", "127.0.0.1")
@@ -94,6 +94,7 @@ def main() -> int:
                 print(f"Could not create the demo data: {error}", file=sys.stderr)
                 return 1
             login = f"{result.username} / {result.password}"
+            notes.append(f"Try       the Support guide's Try panel: “{TRY_HINT}”")
         with app.app_context():
             # Deletions in OpenAI that the last run recorded but did not finish (it was killed).
             resumed = operations.resume(app.extensions["ocs_assistants"])

@@ -1,4 +1,13 @@
-"""Demo data: a team, a user, two assistants with files, an experiment and a pipeline.
+"""Demo data that shows every capability on first look.
+
+- "Support guide" (file_search on two policies) is used by the experiment "Customer support
+  bot", which is released as version 1 ("launch"): the assistant has its version 1 too. Then a
+  file is added to its vector store directly in OpenAI, so its sync report shows the drift (a file
+  in OpenAI, not here). Ask its Try panel "How long do refunds take?": the answer cites
+  returns-policy.md.
+- "Sales analyst" (code_interpreter) is used by the pipeline "Weekly sales report": its archive
+  check is blocked by that pipeline.
+- "Old FAQ bot" is archived.
 
 The assistants are created through the plugin's JSON API (the same calls the admin pages and any
 script make), so they exist in OpenAI (or the bundled stand-in) too, files included. Seeding is
@@ -11,11 +20,15 @@ import os
 import re
 from dataclasses import dataclass, field
 
+import openai
 from flask import Flask
 from sqlalchemy import select
 
+from ocs_assistant_plugin.errors import PluginError
+from ocs_assistant_plugin.models import Assistant
 from ocs_assistant_plugin.web import csrf as plugin_csrf
 
+from .lifecycle import LifecycleError, release_experiment
 from .models import Experiment, Pipeline, PipelineNode, Team, User, db
 
 TEAM_NAME = "Demo team"
@@ -57,6 +70,17 @@ EXPERIMENT = {
     "description": "Answers shoppers' questions about returns and shipping.",
     "welcome_message": "Hi! I can help with returns, refunds and shipping. What do you need?",
 }
+ARCHIVED_ASSISTANT = {
+    "name": "Old FAQ bot",
+    "model": "gpt-4o-mini",
+    "description": "Replaced by the Support guide; kept archived for the record.",
+    "instructions": "Answer frequently asked questions.",
+}
+#: Added to the Support guide's vector store in OpenAI, behind the plugin's back: the drift.
+DRIFT_FILE = ("holiday-hours.md", b"# Holiday hours\n\nThe shop closes at 14:00 on 24 and 31 "
+                                  b"December.\n")
+RELEASE_LABEL = "launch"
+TRY_HINT = "How long do refunds take?"
 PIPELINE = {
     "name": "Weekly sales report",
     "description": "Turns the sales export into the weekly summary.",
@@ -112,13 +136,19 @@ class _PluginAPI:
             raise DemoError(f"Could not {what}: HTTP {response.status_code}: {message}")
         return response.get_json() if response.data else {}
 
-    def assistants(self) -> list[dict]:
+    def assistants(self, **query) -> list[dict]:
         items, url = [], f"{self.prefix}/assistants"
+        if query:
+            url += "?" + "&".join(f"{k}={v}" for k, v in query.items())
         while url:  # ``next`` is the URL of the next page, or null
             body = self._check(self.client.get(url), 200, "list the assistants")
             items.extend(body["items"])
             url = body.get("next")
         return items
+
+    def archive(self, assistant_id: int) -> dict:
+        return self._check(self.client.post(f"{self.prefix}/assistants/{assistant_id}/archive",
+                                            json={}), 200, f"archive assistant {assistant_id}")
 
     def create_assistant(self, data: dict) -> dict:
         return self._check(self.client.post(f"{self.prefix}/assistants", json=data), 201,
@@ -174,6 +204,8 @@ def seed_demo(app: Flask) -> DemoResult:
     analyst_id = _ensure_assistant(api, existing, ANALYST_ASSISTANT, "code_interpreter",
                                    ANALYST_FILES)
 
+    archived_id = _ensure_archived(api, existing, ARCHIVED_ASSISTANT)
+
     with app.app_context():
         pipeline = db.session.execute(
             select(Pipeline).filter_by(team_id=team_id, name=PIPELINE["name"],
@@ -181,6 +213,35 @@ def seed_demo(app: Flask) -> DemoResult:
         if pipeline is None:
             db.session.add(Pipeline(team_id=team_id, **PIPELINE,
                                     nodes=[PipelineNode(position=1, assistant_id=analyst_id)]))
-        db.session.add(Experiment(team_id=team_id, assistant_id=support_id, **EXPERIMENT))
+        experiment = Experiment(team_id=team_id, assistant_id=support_id, **EXPERIMENT)
+        db.session.add(experiment)
         db.session.commit()
-    return DemoResult(created=True, password=password, assistant_ids=[support_id, analyst_id])
+        try:
+            release_experiment(experiment, RELEASE_LABEL)
+        except (LifecycleError, PluginError) as error:
+            raise DemoError(f"Could not release the experiment: {error.message}") from error
+        _drift(app, team_id, support_id)
+    return DemoResult(created=True, password=password,
+                      assistant_ids=[support_id, analyst_id, archived_id])
+
+
+def _ensure_archived(api: _PluginAPI, existing: dict[str, dict], spec: dict) -> int | None:
+    """The archived assistant, unless an earlier run archived it already."""
+    if any(a["name"] == spec["name"] for a in api.assistants(archived="true")):
+        return None
+    assistant = existing.get(spec["name"]) or api.create_assistant(spec)
+    api.archive(assistant["id"])
+    return assistant["id"]
+
+
+def _drift(app: Flask, team_id: int, assistant_id: int) -> None:
+    """Change the assistant in OpenAI behind the plugin's back: one more file in its store."""
+    plugin = app.extensions["ocs_assistants"]
+    store_id = db.session.get(Assistant, assistant_id).vector_store_id
+    client = plugin.openai_client(team_id)
+    try:
+        filename, content = DRIFT_FILE
+        file = client.files.create(file=(filename, content), purpose="assistants")
+        client.vector_stores.files.create(vector_store_id=store_id, file_id=file.id)
+    except openai.OpenAIError as error:
+        raise DemoError(f"Could not add {DRIFT_FILE[0]} in OpenAI: {error}") from error

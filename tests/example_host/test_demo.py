@@ -1,7 +1,8 @@
 """Demo data: what ``seed-demo`` says it creates exists, here and in the stand-in."""
 from __future__ import annotations
 
-from example_host.demo import TEAM_NAME, USERNAME, demo_password, seed_demo
+from example_host.demo import (DRIFT_FILE, PIPELINE, RELEASE_LABEL, TEAM_NAME, TRY_HINT, USERNAME,
+                               demo_password, seed_demo)
 from example_host.models import Experiment, Pipeline, Team, User, db
 from host_testing import HostClient
 from ocs_assistant_plugin.models import Assistant
@@ -15,13 +16,15 @@ def test_seed_demo_creates_team_user_assistants_experiment_and_pipeline(app, ope
         user = db.session.execute(db.select(User).filter_by(username=USERNAME)).scalar_one()
         assert user.team_id == team.id and user.check_password(result.password)
         assistants = db.session.execute(
-            db.select(Assistant).filter_by(team_id=team.id).order_by(Assistant.id)).scalars().all()
+            db.select(Assistant).filter_by(team_id=team.id, is_version=False, archived=False)
+            .order_by(Assistant.id)).scalars().all()
         assert [a.name for a in assistants] == ["Support guide", "Sales analyst"]
         assert [sorted((f.tool, f.filename) for f in a.files) for a in assistants] == [
             [("file_search", "returns-policy.md"), ("file_search", "shipping-faq.md")],
             [("code_interpreter", "monthly-sales.csv")],
         ]
-        [experiment] = db.session.execute(db.select(Experiment)).scalars().all()
+        experiment = db.session.execute(
+            db.select(Experiment).filter_by(working_id=None)).scalar_one()
         [pipeline] = db.session.execute(db.select(Pipeline)).scalars().all()
         assert experiment.assistant_id == assistants[0].id
         assert pipeline.assistant_ids == [assistants[1].id]
@@ -33,7 +36,7 @@ def test_seed_demo_creates_team_user_assistants_experiment_and_pipeline(app, ope
 
     # Everything exists in the stand-in, read back through the real SDK.
     store_files = {f.id for f in openai_client.vector_stores.files.list(store_id)}
-    assert store_files == support_file_ids
+    assert support_file_ids < store_files  # and the drift file (see below)
     for file_id in file_ids:
         assert openai_client.files.retrieve(file_id).id == file_id
 
@@ -43,13 +46,51 @@ def test_seed_demo_creates_team_user_assistants_experiment_and_pipeline(app, ope
     assert "Customer support bot" in page and "Support guide" in page
 
 
+def test_the_demo_shows_every_capability_on_first_look(app):
+    result = seed_demo(app)
+    demo = HostClient(app, USERNAME, password=result.password)
+    support_id, analyst_id, archived_id = result.assistant_ids
+
+    # An assistant that drifted in OpenAI: its sync report shows the file added there.
+    report = demo.api_get(f"/assistants/{support_id}/sync")
+    assert report["state"] == "out_of_sync"
+    assert [(f["filename"], f["tool"]) for f in report["files_missing_locally"]] == [
+        (DRIFT_FILE[0], "file_search")]
+
+    # The experiment released with its version, which uses the assistant's version 1.
+    with app.app_context():
+        version = db.session.execute(
+            db.select(Experiment).where(Experiment.working_id.is_not(None))).scalar_one()
+        released = (version.version_number, version.release_label, version.published,
+                    version.assistant_id)
+    assert released[:3] == (1, RELEASE_LABEL, True)
+    assistant_version = demo.api_get(f"/assistants/{released[3]}")
+    assert (assistant_version["working_id"], assistant_version["version_number"]) == (
+        support_id, 1)
+
+    # A pipeline uses the analyst: the archive check names it as what blocks.
+    check = demo.api_get(f"/assistants/{analyst_id}/archive-check")
+    assert not check["can_archive"]
+    assert any(ref["label"] == PIPELINE["name"]
+               for section in check["sections"] for ref in section["references"])
+
+    # An archived assistant.
+    assert demo.api_get(f"/assistants/{archived_id}")["archived"] is True
+
+    # A try that cites a file.
+    tried = demo.api_post(f"/assistants/{support_id}/try", {"input": TRY_HINT})
+    assert tried.status_code == 200, tried.get_json()
+    assert [c["filename"] for c in tried.get_json()["citations"]] == ["returns-policy.md"]
+
+
 def test_seed_demo_is_idempotent(app, openai_standin):
     assert seed_demo(app).created
     requests = openai_standin.count()
     assert not seed_demo(app).created
     assert openai_standin.count() == requests
     with app.app_context():
-        assert db.session.execute(db.select(db.func.count()).select_from(Assistant)).scalar() == 2
+        # Support guide, its version 1, Sales analyst and the archived Old FAQ bot.
+        assert db.session.execute(db.select(db.func.count()).select_from(Assistant)).scalar() == 4
 
 
 def test_seed_demo_command(app):
