@@ -53,6 +53,8 @@ CONFIG_DEFAULTS: dict[str, Any] = {
     "REUSE_UNCHANGED_VERSIONS": True,
     "TASK_BACKEND": "thread",
     "CSRF_ENABLED": True,
+    # OpenAI's own limit per file: a larger upload could never be sent on.
+    "MAX_UPLOAD_BYTES": 512 * 1024 * 1024,
 }
 
 
@@ -94,6 +96,8 @@ def _check_config(config) -> None:
         fail("REMOTE_CONCURRENCY", "an integer from 1 to 64")
     if not is_int(value("OPENAI_MAX_RETRIES")) or value("OPENAI_MAX_RETRIES") < 0:
         fail("OPENAI_MAX_RETRIES", "an integer >= 0")
+    if not is_int(value("MAX_UPLOAD_BYTES")) or value("MAX_UPLOAD_BYTES") < 1:
+        fail("MAX_UPLOAD_BYTES", "a number of bytes >= 1")
     timeout = value("OPENAI_TIMEOUT")
     if isinstance(timeout, bool) or not isinstance(timeout, numbers.Real) or timeout <= 0:
         fail("OPENAI_TIMEOUT", "a number of seconds > 0")

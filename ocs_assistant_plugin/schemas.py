@@ -6,8 +6,8 @@ with an error naming the field before anything is sent to OpenAI. The OpenAPI do
 """
 from __future__ import annotations
 
-import os
 import re
+import unicodedata
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from werkzeug.datastructures import FileStorage
@@ -258,16 +258,32 @@ class TextDeltaSchema(Schema):
 # -- files ------------------------------------------------------------------------------------
 
 
+#: Bidirectional-text controls: they make ``evil\u202etxt.exe`` read as ``evilexe.txt``.
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                          "\u2066\u2067\u2068\u2069")
+
+
+def clean_filename(raw: str) -> str:
+    """The name an upload is kept and sent under: control characters (NUL among them) and bidi
+    controls dropped, any folder part dropped (browsers on Windows may send a full path, an
+    attacker ``../x``), surrounding spaces trimmed. What is left may be empty, ``.`` or ``..``:
+    the caller refuses those."""
+    kept = "".join(ch for ch in raw if ch not in BIDI_CONTROLS
+                   and unicodedata.category(ch) not in ("Cc", "Cs"))
+    return kept.replace("\\", "/").rsplit("/", 1)[-1].strip()
+
+
 class UploadField(fields.Field):
-    """A multipart file part (``werkzeug.datastructures.FileStorage``) with a filename."""
+    """A multipart file part (``werkzeug.datastructures.FileStorage``) with a filename, cleaned
+    by :func:`clean_filename`."""
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, FileStorage) or not value.filename:
             raise ValidationError("Attach a file (multipart form part with a filename).")
-        # Browsers on Windows may send a full path; OpenAI only needs the name.
-        name = os.path.basename(value.filename.replace("\\", "/")).strip()
-        if not name:
-            raise ValidationError("The file has no name.")
+        name = clean_filename(value.filename)
+        if name in ("", ".", ".."):
+            raise ValidationError("The file has no usable name (after dropping folders and "
+                                  "control characters).")
         if len(name) > FILENAME_MAX:
             raise ValidationError(f"The filename is longer than {FILENAME_MAX} characters.")
         value.filename = name

@@ -19,7 +19,7 @@ from flask import Blueprint, Response, jsonify, request, stream_with_context, ur
 from werkzeug.exceptions import NotFound as RouteNotFound
 from werkzeug.routing import Map, Rule
 
-from . import csrf
+from . import csrf, uploads
 from .. import schemas
 from ..lifecycle.assistants import AssistantService, validate
 from ..lifecycle.trying import Answer, TryService
@@ -201,7 +201,7 @@ def upload_file(assistant_id: int):
     upload = validate(schemas.FileUploadSchema(), data)
     stored = upload["file"]
     record = _service().upload_file(assistant_id, tool=upload["tool"], filename=stored.filename,
-                                    content=stored.read())
+                                    content=uploads.read(stored))
     return jsonify(schemas.AssistantFileSchema().dump(record)), 201
 
 
@@ -307,7 +307,7 @@ def sync_upload_file(assistant_id: int, file_id: int):
     stored = upload.get("file")
     report = _sync_service().upload_file(
         assistant_id, file_id, filename=stored.filename if stored else None,
-        content=stored.read() if stored else None)
+        content=uploads.read(stored) if stored else None)
     return _sync_json(report)
 
 

@@ -24,7 +24,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import NotFound as RouteNotFound
 from werkzeug.routing import Map, PathConverter, Rule
 
-from . import api, csrf
+from . import api, csrf, uploads
 from ..errors import HTTPError, InvalidInput, PluginError
 from ..schemas import ID_MAX, describe_unknown, flatten_messages
 
@@ -125,6 +125,7 @@ def guard_request():
         return None
     _ids_in_range()
     csrf.guard(is_api=is_api_request())
+    uploads.guard_request_size()
     return None
 
 

@@ -26,7 +26,7 @@ from typing import Any, Callable
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 
-from . import archive_pages, csrf
+from . import archive_pages, csrf, uploads
 from ..lifecycle import sync, versions
 from ..lifecycle.assistants import AssistantService, validate
 from ..errors import (
@@ -35,6 +35,7 @@ from ..errors import (
     InvalidInput,
     NotAuthenticated,
     NotFound,
+    PayloadTooLarge,
     PluginError,
     RemoteError,
 )
@@ -48,6 +49,7 @@ from ..schemas import (
     SEARCH_MAX,
     AssistantInputSchema,
     FileUploadSchema,
+    SyncFileUploadSchema,
 )
 
 NOTICES_KEY = "_ocs_assistants_notices"
@@ -537,8 +539,8 @@ def file_upload(assistant_id: int):
                                                "file": chosen})
         record = service.upload_file(assistant_id, tool=upload["tool"],
                                      filename=upload["file"].filename,
-                                     content=upload["file"].read())
-    except (InvalidInput, RemoteError) as exc:
+                                     content=uploads.read(upload["file"]))
+    except (InvalidInput, PayloadTooLarge, RemoteError) as exc:
         assistant = service.get(assistant_id)
         message = exc.message
         if isinstance(exc, InvalidInput) and exc.fields:
@@ -592,7 +594,7 @@ FILE_FIXES = {
 }
 
 #: Errors a fix can meet that the admin can act on: shown on the page, not as an error page.
-FIX_ERRORS = (InvalidInput, Conflict, NotFound, RemoteError)
+FIX_ERRORS = (InvalidInput, Conflict, NotFound, PayloadTooLarge, RemoteError)
 
 
 def sync_action(assistant_id: int, action: str):
@@ -631,8 +633,9 @@ def sync_file(assistant_id: int):
             else:
                 chosen = request.files.get("file")
                 if chosen is not None and chosen.filename:
+                    chosen = validate(SyncFileUploadSchema(), {"file": chosen})["file"]
                     sync.upload_file(assistant_id, file_id, filename=chosen.filename,
-                                     content=chosen.read())
+                                     content=uploads.read(chosen))
                 else:
                     sync.upload_file(assistant_id, file_id)
         else:
