@@ -67,8 +67,12 @@ class TryService:
 
     def stream(self, prepared: PreparedTry) -> Iterator[TextDelta | Answer]:
         """Send the try and yield the answer's text as it comes, then the whole answer."""
+        # A streamed body runs after the view's app context was torn down, which closes a client
+        # the plugin built itself (the default ``ocs_openai_client``): ask for the client again
+        # in the context the stream runs in.
+        client = self.assistants.plugin.openai_client(self.assistants.team_id)
         try:
-            for piece in ask_streaming(prepared.client, prepared.request):
+            for piece in ask_streaming(client, prepared.request):
                 yield _named_locally(piece, prepared.filenames) if isinstance(piece, Answer) \
                     else piece
         except RemoteError as exc:
