@@ -62,7 +62,7 @@ def test_importing_twice_exits_1_with_the_message(api, runner, openai_client):
     result = runner.invoke(args=["assistants", "import", made["id"], "--team", "1"])
 
     assert result.exit_code == 1
-    assert "already here" in result.output and "Traceback" not in result.output
+    assert "already managed here by assistant" in result.output and "Traceback" not in result.output
     assert len(api.assistants()) == 1
 
 
