@@ -107,9 +107,12 @@ def options_response():
 
 def _ids_in_range() -> None:
     """A database id is 1..2^31-1 written in ASCII digits: anything else matched by an
-    ``<int:...>`` rule (a huge number, fullwidth digits) is not found, before any query."""
+    ``<int:...>`` rule (a huge number, fullwidth digits) is not found, before any query; so is
+    a path part with a NUL (no id, here or in OpenAI, has one; PostgreSQL refuses it)."""
     for value in (request.view_args or {}).values():
         if isinstance(value, int) and not 0 <= value <= ID_MAX:
+            raise RouteNotFound()
+        if isinstance(value, str) and "\x00" in value:
             raise RouteNotFound()
     if any(part.isdigit() and not part.isascii() for part in request.path.split("/")):
         raise RouteNotFound()

@@ -640,6 +640,8 @@ def sync_file(assistant_id: int):
                     sync.upload_file(assistant_id, file_id)
         else:
             openai_id = request.form.get("openai_id", "").strip()
+            if "\x00" in openai_id:
+                raise InvalidInput("Not an OpenAI file id.", {"openai_id": ["Contains a NUL."]})
             if not openai_id:
                 raise InvalidInput("Say which OpenAI file.", {"openai_id": ["Required."]})
             if fix == "keep":

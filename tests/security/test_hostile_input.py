@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from plugin_host import ApiClient, snapshot
+from plugin_host import POSTGRESQL_ONLY, ApiClient, snapshot
 from security_helpers import Browser, blueprint_routes, fill_rule
 
 HUGE_IDS = ["99999999999999999999", str(2**31), str(2**63)]
@@ -254,3 +254,21 @@ def test_a_json_schema_format_with_a_null_schema_is_refused_naming_the_field(api
     error = _error(api.post("/assistants", json=body))
 
     assert "response_format.json_schema.schema" in error["fields"]
+
+
+@pytest.mark.parametrize("database_url", [POSTGRESQL_ONLY], indirect=True)
+def test_a_nul_in_a_path_part_is_404_on_postgresql(api, unchanged):
+    bot = unchanged["id"]
+    for method, path in (("DELETE", f"/assistants/{bot}/files/a%00b"),
+                         ("POST", f"/assistants/{bot}/sync/remote-files/file-%00/keep"),
+                         ("POST", f"/assistants/{bot}/sync/remote-files/file-%00/remove")):
+        response = api.open(method, path, json={})
+        assert _error(response, 404)["code"] == "not_found", path
+
+
+@pytest.mark.parametrize("database_url", [POSTGRESQL_ONLY], indirect=True)
+def test_a_nul_in_a_sync_form_field_is_refused_on_postgresql(app, unchanged):
+    response = Browser(app).post_form(f"/{unchanged['id']}/sync/files",
+                                      {"fix": "keep", "openai_id": "file-\x00"})
+
+    assert response.status_code == 400
