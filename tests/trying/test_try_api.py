@@ -129,6 +129,23 @@ def test_cited_files_carry_the_name_given_here(try_api, helpdesk, openai_standin
     assert result["citations"] == [{"file_id": helpdesk["policy"], "filename": "policy.txt"}]
 
 
+def test_a_try_streams_with_the_client_the_plugin_builds_from_config(make_app, openai_standin,
+                                                                     backend):
+    """The plugin's own client is closed when the view's context ends: the stream, which runs
+    later, must still have a working one."""
+    api = ApiClient(make_app(client=None, OCS_ASSISTANTS_BACKEND=backend,
+                             OCS_ASSISTANTS_OPENAI_API_KEY=openai_standin.api_key,
+                             OCS_ASSISTANTS_OPENAI_BASE_URL=openai_standin.base_url))
+    assistant = api.create(name="Configured")
+
+    plain = api.post(try_path(assistant["id"]), json={"input": "Hi"})
+    events = streamed(api.post(try_path(assistant["id"]), json={"input": "Hi"}, headers=STREAM))
+
+    assert plain.get_json()["output_text"] == 'You said: "Hi"'
+    assert [name for name, _ in events][-1] == "done"
+    assert events[-1][1]["output_text"] == 'You said: "Hi"'
+
+
 # -- errors: OpenAI failing, refused, not configured ------------------------------------------
 
 
