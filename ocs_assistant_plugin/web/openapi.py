@@ -16,14 +16,31 @@ ERROR_STATUSES = {
     404: "No such object in this team.",
     409: "The object's state refuses the change (a read-only version, an archived assistant, "
          "an assistant imported twice).",
+    413: "The upload is larger than the configured limit.",
     502: "OpenAI refused the request; code `assistants_api_unavailable` when the server no "
          "longer offers the Assistants API (set OCS_ASSISTANTS_BACKEND = \"responses\" and run "
          "`flask assistants migrate-backend --to responses`).",
     503: "OpenAI could not be reached, or no OpenAI client is configured for the team.",
 }
 _RULE_PARAM = re.compile(r"<(?:(?P<converter>[a-z]+):)?(?P<name>[a-zA-Z_][a-zA-Z0-9_]*)>")
-_CONVERTER_SCHEMAS = {"int": {"type": "integer", "minimum": 0}, None: {"type": "string"},
-                      "string": {"type": "string"}}
+#: The largest id or page number (PostgreSQL's ``integer``); larger ones are not found.
+INT_MAX = 2**31 - 1
+_CONVERTER_SCHEMAS = {"int": {"type": "integer", "minimum": 0, "maximum": INT_MAX},
+                      None: {"type": "string"}, "string": {"type": "string"}}
+#: Request bodies the API refuses with unknown keys (marshmallow's ``RAISE``): closed objects.
+CLOSED_INPUTS = ("AssistantInput", "AssistantPatch", "ImportInput", "TryInput", "FunctionTool")
+#: The CSRF rule (DESIGN 5.1): a changing request carries the token in this header, or, on the
+#: API, a JSON body sent as ``application/json`` (the empty requirement).
+CSRF_SCHEME = {"type": "apiKey", "in": "header", "name": "X-CSRFToken",
+               "description": "Flask-WTF's CSRF token. Not needed for a request whose body is "
+                              "sent as application/json (send {} for actions without input)."}
+#: Answers beside a route's main one, by endpoint: ``{status: (description, schema)}``.
+EXTRA_ANSWERS = {
+    "api_release_assistant": {200: ("The working assistant had not changed: its latest version "
+                                    "was reused.", "Assistant")},
+}
+#: Error answers whose body is more than the Error shape, by endpoint.
+ERROR_BODIES = {"api_archive_assistant": {409: "ArchiveBlocked"}}
 
 
 def _response_format_property(self, field, **kwargs) -> dict:
@@ -83,6 +100,8 @@ def build_document(routes, server_url: str, version: str) -> dict:
     spec.components.schema("FileUpload", schema=schemas.FileUploadSchema)
     spec.components.schema("TryInput", schema=schemas.TryInputSchema)
     spec.components.schema("TryResult", schema=schemas.TryResultSchema)
+    spec.components.schema("ArchiveBlocked", schema=schemas.ArchiveBlockedSchema)
+    spec.components.security_scheme("csrfToken", CSRF_SCHEME)
 
     paths: dict[str, dict] = {}
     for route in routes:
@@ -110,11 +129,35 @@ def build_document(routes, server_url: str, version: str) -> dict:
             if route.event_stream:
                 operation["responses"][str(route.status)]["content"]["text/event-stream"] = {
                     "schema": {"type": "string", "description": route.event_stream}}
-            for status in route.errors:
+            for status, (text, schema) in EXTRA_ANSWERS.get(route.endpoint, {}).items():
+                operation["responses"][str(status)] = {
+                    "description": text, "content": {"application/json": {"schema": schema}}}
+            errors = tuple(route.errors) + ((413,) if route.multipart else ())
+            for status in errors:
+                body = ERROR_BODIES.get(route.endpoint, {}).get(status, "Error")
                 operation["responses"][str(status)] = {
                     "description": ERROR_STATUSES[status],
-                    "content": {"application/json": {"schema": "Error"}}}
+                    "content": {"application/json": {"schema": body}}}
+            if method in ("POST", "PATCH", "DELETE"):
+                operation["security"] = [{"csrfToken": []}, {}]
             paths.setdefault(path, {})[method.lower()] = operation
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
-    return spec.to_dict()
+    return _exact(spec.to_dict())
+
+
+def _exact(document: dict) -> dict:
+    """What the schemas cannot say by themselves: closed input objects, unique tool names, and
+    a maximum on every integer parameter."""
+    components = document["components"]["schemas"]
+    for name in CLOSED_INPUTS:
+        components[name]["additionalProperties"] = False
+    for name in ("AssistantInput", "AssistantPatch"):
+        components[name]["properties"]["builtin_tools"]["uniqueItems"] = True
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", ()):
+                schema = parameter.get("schema", {})
+                if schema.get("type") == "integer":
+                    schema.setdefault("maximum", INT_MAX)
+    return document
