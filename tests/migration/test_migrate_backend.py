@@ -255,9 +255,17 @@ def test_a_remote_assistant_imported_into_two_teams_is_deleted_when_the_last_one
     made = openai_client.post("/assistants", cast_to=object, options=BETA,
                               body={"model": "gpt-4o", "name": "Shared"})
     runner = app.test_cli_runner()
-    for team in ("1", "2"):
-        result = runner.invoke(args=["assistants", "import", made["id"], "--team", team])
-        assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["assistants", "import", made["id"], "--team", "1"])
+    assert result.exit_code == 0, result.output
+    # A second team's import of the same object is refused today (one team per remote object);
+    # a database from before that rule may still hold one, as here.
+    from ocs_assistant_plugin.models import Assistant
+
+    db = app.extensions["sqlalchemy"]
+    with app.app_context():
+        db.session.add(Assistant(team_id=2, backend="assistants", name="Shared", model="gpt-4o",
+                                 openai_id=made["id"], files=[]))
+        db.session.commit()
 
     first = migrate("--to", "responses", "--team", "1")
 
