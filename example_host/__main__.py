@@ -40,7 +40,6 @@ def _interrupt(signum, frame):
 
 
 def main() -> int:
-    from ocs_assistant_plugin.outbox import queue as operations
     from ocs_assistant_plugin.testing import OpenAIStandIn
 
     from .app import create_app
@@ -97,7 +96,7 @@ def main() -> int:
             notes.append(f"Try       the Support guide's Try panel: “{TRY_HINT}”")
         with app.app_context():
             # Deletions in OpenAI that the last run recorded but did not finish (it was killed).
-            resumed = operations.resume(app.extensions["ocs_assistants"])
+            resumed = app.extensions["ocs_assistants"].resume_outbox()
         if resumed:
             notes.append(f"Outbox    {resumed} remote operation(s) left by the last run, resumed")
 
@@ -111,7 +110,7 @@ def main() -> int:
         pass
     finally:
         if app is not None:
-            operations.stop_worker(app.extensions["ocs_assistants"])  # lets a batch finish
+            app.extensions["ocs_assistants"].stop_outbox_worker()  # lets a batch finish
         if standin is not None:
             standin.stop()
     print("Stopped.", flush=True)

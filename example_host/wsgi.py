@@ -5,10 +5,8 @@ earlier process left in the outbox (on ``celery`` the workers and the beat sweep
 """
 from __future__ import annotations
 
-from ocs_assistant_plugin.outbox import queue as operations
-
 from .app import create_app
 
 app = create_app()
 with app.app_context():
-    operations.resume(app.extensions["ocs_assistants"])
+    app.extensions["ocs_assistants"].resume_outbox()

@@ -6,12 +6,12 @@ Public names::
 """
 from __future__ import annotations
 
+from ._version import __version__
 from .errors import PluginError
 from .extension import AssistantPlugin, PluginState
 from .hookspecs import hookimpl
 from .references import Reference, ReferenceProvider, RefStatus
 
-__version__ = "0.1.0"
 
 __all__ = [
     "AssistantPlugin",

@@ -87,13 +87,16 @@ class RemoteError(PluginError):
     code = "remote_error"
 
     def __init__(self, message: str, fields=None, *, remote_status: int | None = None,
-                 param: str | None = None, outcome_unknown: bool = False):
+                 param: str | None = None, outcome_unknown: bool = False,
+                 retry_after: float | None = None):
         super().__init__(message, fields)
         self.remote_status = remote_status
         self.param = param
         # True when no answer arrived (connection reset, timeout): OpenAI may or may not have
         # done what was asked, so a create must be looked for before it can be called undone.
         self.outcome_unknown = outcome_unknown
+        # Seconds OpenAI asked to wait before trying again (``Retry-After``), if it said.
+        self.retry_after = retry_after
 
 
 class RemoteUnavailable(RemoteError):

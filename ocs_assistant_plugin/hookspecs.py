@@ -29,7 +29,17 @@ The hooks come in three groups:
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
+
 import pluggy
+
+from .errors import ConfigurationError, RemoteNotConfigured
+
+if TYPE_CHECKING:
+    import openai
+
+    from .models import Assistant
+    from .references import Reference, ReferenceProvider
 
 PROJECT_NAME = "ocs_assistant_plugin"
 
@@ -42,7 +52,7 @@ hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 
 
 @hookspec
-def ocs_reference_providers():
+def ocs_reference_providers() -> Sequence[ReferenceProvider] | ReferenceProvider | None:
     """Return the reference providers this plugin contributes.
 
     Called when archiving is checked. The results of all implementations are flattened; each
@@ -61,7 +71,7 @@ def ocs_reference_providers():
 
 
 @hookspec(firstresult=True)
-def ocs_openai_client(team_id):
+def ocs_openai_client(team_id: int) -> openai.OpenAI | None:
     """Return the ``openai.OpenAI`` client to use for a team.
 
     The host supplies per-team credentials here. The built-in implementation (asked last) builds
@@ -83,7 +93,7 @@ def ocs_openai_client(team_id):
 
 
 @hookspec(firstresult=True)
-def ocs_current_team_id():
+def ocs_current_team_id() -> int | None:
     """Return the id of the team of the current request.
 
     Every JSON API call and admin page is scoped to this team: objects of another team answer
@@ -103,7 +113,7 @@ def ocs_current_team_id():
 
 
 @hookspec(firstresult=True)
-def ocs_authorize(action, team_id, assistant):
+def ocs_authorize(action: str, team_id: int, assistant: Assistant | None) -> bool | None:
     """Decide whether the current user may perform ``action``.
 
     The built-in implementation (asked last) denies everything unless
@@ -131,7 +141,7 @@ def ocs_authorize(action, team_id, assistant):
 
 
 @hookspec(firstresult=True)
-def ocs_assistant_edit_opened(assistant_id, team_id):
+def ocs_assistant_edit_opened(assistant_id: int, team_id: int) -> dict[str, Any]:
     """The host opened the edit screen of an assistant: check it against OpenAI.
 
     The host fires this event; the plugin implements it (the sync check of DESIGN 1.1, without
@@ -157,7 +167,8 @@ def ocs_assistant_edit_opened(assistant_id, team_id):
 
 
 @hookspec(firstresult=True)
-def ocs_release(assistant_ids, team_id, release_label):
+def ocs_release(assistant_ids: Sequence[int], team_id: int,
+                release_label: str | None) -> dict[int, int]:
     """The host released a chatbot version that references these assistants: make versions.
 
     The host fires this event; the plugin implements it (DESIGN 1.2, without asking
@@ -191,7 +202,7 @@ def ocs_release(assistant_ids, team_id, release_label):
 
 
 @hookspec
-def ocs_reference_archived(reference):
+def ocs_reference_archived(reference: Reference) -> None:
     """The host archived a released object on its own: archive its assistant version if unused.
 
     The host fires this event; the plugin implements it (DESIGN 1.3): the assistant version the
@@ -221,7 +232,7 @@ def ocs_reference_archived(reference):
 
 
 @hookspec
-def ocs_assistant_pushed(assistant):
+def ocs_assistant_pushed(assistant: Assistant) -> None:
     """An assistant was created or updated in OpenAI and the local copy saved.
 
     Called after the database commit, once per change that reached OpenAI: create, edit, file
@@ -243,7 +254,7 @@ def ocs_assistant_pushed(assistant):
 
 
 @hookspec
-def ocs_assistant_released(assistant, version):
+def ocs_assistant_released(assistant: Assistant, version: Assistant) -> None:
     """A new version of an assistant was made for a release.
 
     Called after the release's commit, once per new version, in the order of the released ids;
@@ -262,7 +273,7 @@ def ocs_assistant_released(assistant, version):
 
 
 @hookspec
-def ocs_assistant_archived(assistant):
+def ocs_assistant_archived(assistant: Assistant) -> None:
     """An assistant (working copy or version) was archived locally.
 
     Called after the commit, once per archived assistant: archiving a working assistant calls it
@@ -279,3 +290,70 @@ def ocs_assistant_archived(assistant):
         def ocs_assistant_archived(self, assistant):
             cache.delete(f"assistant:{assistant.id}")
     """
+
+
+# -- the typed wrapper the plugin's own code calls ------------------------------------------------
+
+AUTHORIZE_ACTIONS = ("view", "create", "edit", "import", "sync", "release", "archive", "try")
+
+
+class HookRelay:
+    """Typed calls of the hooks for the plugin's own code (tox's way): services call these
+    methods instead of scattering ``pm.hook.ocs_...(...)`` through the codebase.
+
+    :param hook: the app's hook relay (``pm.hook``).
+    """
+
+    def __init__(self, hook):
+        self.hook = hook
+
+    def current_team_id(self) -> int | None:
+        return self.hook.ocs_current_team_id()
+
+    def authorize(self, action: str, team_id: int, assistant=None) -> bool:
+        if action not in AUTHORIZE_ACTIONS:
+            raise ValueError(f"unknown authorization action {action!r}")
+        return bool(self.hook.ocs_authorize(action=action, team_id=team_id, assistant=assistant))
+
+    def openai_client(self, team_id: int | None):
+        """The team's ``openai.OpenAI``; :class:`~.errors.RemoteNotConfigured` (503) when no
+        implementation gives one."""
+        client = self.hook.ocs_openai_client(team_id=team_id)
+        if client is None:
+            raise RemoteNotConfigured(
+                f"No OpenAI API key configured for team {team_id}: set "
+                "OCS_ASSISTANTS_OPENAI_API_KEY or implement the ocs_openai_client hook.")
+        return client
+
+    def reference_providers(self) -> list:
+        """Every registered provider, flattened; a ``kind`` used twice is a configuration
+        error."""
+        providers, seen = [], {}
+        for result in self.hook.ocs_reference_providers():
+            for provider in _as_list(result):
+                kind = getattr(provider, "kind", None)
+                if not isinstance(kind, str) or not kind:
+                    raise ConfigurationError(f"Reference provider {provider!r} has no `kind`.")
+                if kind in seen:
+                    raise ConfigurationError(
+                        f"Two reference providers use kind {kind!r}: {seen[kind]!r} and {provider!r}.")
+                seen[kind] = provider
+                providers.append(provider)
+        return providers
+
+    def assistant_pushed(self, assistant) -> None:
+        self.hook.ocs_assistant_pushed(assistant=assistant)
+
+    def assistant_released(self, assistant, version) -> None:
+        self.hook.ocs_assistant_released(assistant=assistant, version=version)
+
+    def assistant_archived(self, assistant) -> None:
+        self.hook.ocs_assistant_archived(assistant=assistant)
+
+
+def _as_list(result) -> Iterable:
+    if result is None:
+        return []
+    if isinstance(result, (list, tuple, set, frozenset)):
+        return result
+    return [result]

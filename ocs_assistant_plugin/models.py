@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from enum import Enum
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -20,7 +21,30 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 #: JSON that is ``json`` on SQLite and ``jsonb`` on PostgreSQL.
 JSONType = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
-OPERATION_STATUSES = ("pending", "running", "done", "failed")
+
+
+class OperationStatus(str, Enum):
+    """Where a remote operation is (see :mod:`ocs_assistant_plugin.outbox.queue`)."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+OPERATION_STATUSES = tuple(status.value for status in OperationStatus)
+#: What a remote operation does (see :mod:`ocs_assistant_plugin.outbox.queue`).
+OPERATION_KINDS = ("delete_assistant", "delete_vector_store", "delete_file", "sweep_release_clone",
+                   "sweep_lost_create", "sweep_lost_upload")
+
+
+def is_sqlite_busy(session, exc: Exception) -> bool:
+    """SQLite refusing a second writer for now (``database is locked``): worth trying again."""
+    return (session.get_bind().dialect.name == "sqlite"
+            and "locked" in str(getattr(exc, "orig", exc)).lower())
 
 
 def utcnow() -> dt.datetime:
@@ -202,7 +226,7 @@ class RemoteOperation(Base):
     team_id: Mapped[int | None] = mapped_column(sa.Integer, index=True)
     kind: Mapped[str] = mapped_column(sa.String(64), nullable=False)  # e.g. "delete_file"
     target: Mapped[str] = mapped_column(sa.String(128), nullable=False)  # the OpenAI id
-    status: Mapped[str] = mapped_column(sa.String(16), nullable=False, default="pending")
+    status: Mapped[str] = mapped_column(sa.String(16), nullable=False, default=OperationStatus.PENDING.value)
     attempts: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
     last_error: Mapped[str | None] = mapped_column(sa.Text)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False,

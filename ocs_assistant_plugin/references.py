@@ -85,17 +85,6 @@ class Reference:
     def is_live(self) -> bool:
         return self.status.is_live
 
-    def to_dict(self) -> dict:
-        return {
-            "kind": self.kind,
-            "id": self.id,
-            "label": self.label,
-            "url": self.url,
-            "assistant_id": self.assistant_id,
-            "status": self.status.value,
-            "users": [user.to_dict() for user in self.users],
-        }
-
 
 @runtime_checkable
 class ReferenceProvider(Protocol):

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from enum import Enum
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, pre_dump, validate, validates_schema
 from werkzeug.datastructures import FileStorage
 
-from .models import OPERATION_STATUSES
-from .outbox.queue import KINDS as OPERATION_KINDS
+from .errors import InvalidInput
+from .models import OPERATION_KINDS, OPERATION_STATUSES
 from .references import RefStatus
 from .remote.base import BUILTIN_TOOLS, TOOLS_WITH_FILES
 
@@ -402,6 +403,9 @@ class ReferenceSchema(ReferenceUserSchema):
         "For containers (a pipeline): the objects that use it, each with its own status.")
 
 
+REFERENCE_FIELDS = tuple(ReferenceSchema().fields)
+
+
 class ReferenceViaSchema(Schema):
     kind = fields.Str(dump_only=True)
     id = fields.Raw(dump_only=True, metadata={"oneOf": [{"type": "integer"}, {"type": "string"}]})
@@ -412,6 +416,13 @@ class ReferenceViaSchema(Schema):
 
 class BlockingReferenceSchema(ReferenceSchema):
     """A Reference that blocks archiving, with what unblocks it."""
+
+    @pre_dump
+    def _reference_fields_at_the_top(self, entry, **kwargs):
+        """Dumps an archival ``BlockingEntry``: its Reference's fields beside its own."""
+        return {**{name: getattr(entry.reference, name) for name in REFERENCE_FIELDS},
+                "version_number": entry.version_number, "action": entry.action,
+                "via": entry.via}
 
     version_number = fields.Int(dump_only=True, allow_none=True, metadata=_described(
         "The version it points at; null for the working assistant."))
@@ -480,6 +491,42 @@ class ArchiveResultSchema(Schema):
                               "The deletions recorded in OpenAI (the outbox).")
 
 
+class ReleasedSchema(Schema):
+    """One working assistant's part of a release (``flask assistants release --json``)."""
+
+    working_id = fields.Int(attribute="working.id", dump_only=True)
+    version_id = fields.Int(attribute="version.id", dump_only=True)
+    version_number = fields.Int(attribute="version.version_number", dump_only=True)
+    created = fields.Bool(dump_only=True, metadata=_described(
+        "False when the assistant was unchanged and its latest version was reused."))
+
+
+class MigrationItemSchema(Schema):
+    """What ``flask assistants migrate-backend`` did (or would do) to one assistant."""
+
+    assistant_id = fields.Int(dump_only=True)
+    team_id = fields.Int(dump_only=True)
+    name = fields.Str(dump_only=True)
+    is_version = fields.Bool(dump_only=True)
+    version_number = fields.Int(dump_only=True, allow_none=True)
+    outcome = fields.Str(dump_only=True)
+    reason = fields.Str(dump_only=True)
+    changes = fields.List(fields.Str(), dump_only=True)
+    previous_openai_id = fields.Str(dump_only=True, allow_none=True)
+    vector_store_id = fields.Str(dump_only=True, allow_none=True)
+    operation_id = fields.Int(dump_only=True, allow_none=True)
+
+
+class MigrationReportSchema(Schema):
+    """The report of ``flask assistants migrate-backend --json``."""
+
+    to = fields.Str(dump_only=True)
+    dry_run = fields.Bool(dump_only=True)
+    team_id = fields.Int(dump_only=True, allow_none=True)
+    counts = fields.Dict(keys=fields.Str(), values=fields.Int(), dump_only=True)
+    items = fields.List(fields.Nested(MigrationItemSchema), dump_only=True)
+
+
 class OperationsQuerySchema(Schema):
     status = fields.Str(validate=validate.OneOf(OPERATION_STATUSES), metadata=_described(
         "Only operations in this state."))
@@ -488,7 +535,22 @@ class OperationsQuerySchema(Schema):
 
 # -- sync ---------------------------------------------------------------------------------------
 
-SYNC_STATES = ("not_pushed", "in_sync", "out_of_sync", "remote_missing", "error")
+
+
+class SyncState(str, Enum):
+    """The ``state`` of a SyncReport."""
+
+    NOT_PUSHED = "not_pushed"  #: never created in OpenAI
+    IN_SYNC = "in_sync"
+    OUT_OF_SYNC = "out_of_sync"  #: see the report's lists
+    REMOTE_MISSING = "remote_missing"  #: deleted in OpenAI
+    ERROR = "error"  #: OpenAI could not be asked
+
+    def __str__(self) -> str:
+        return self.value
+
+
+SYNC_STATES = tuple(state.value for state in SyncState)
 
 
 class SyncDifferenceSchema(Schema):
@@ -547,6 +609,12 @@ class RemoteFileQuerySchema(Schema):
 
 
 # -- helpers ------------------------------------------------------------------------------------
+
+
+def invalid_input(error: ValidationError) -> InvalidInput:
+    """The plugin's 400 for marshmallow's ``ValidationError``, naming every bad field."""
+    fields = describe_unknown(flatten_messages(error.messages))
+    return InvalidInput(f"Invalid input: check {', '.join(sorted(fields))}.", fields)
 
 
 def flatten_messages(messages, prefix: str = "") -> dict[str, list[str]]:

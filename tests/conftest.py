@@ -65,9 +65,23 @@ def make_app(database_url, openai_client):
 
 
 @pytest.fixture
-def app(make_app):
-    """The default host app: ALLOW_ALL on, CSRF off, team from the X-Team-Id header."""
-    return make_app()
+def app_config() -> dict:
+    """The ``OCS_ASSISTANTS_*`` settings of :func:`app` beyond the test host's defaults; a
+    folder whose tests need others overrides this fixture, never ``app`` itself."""
+    return {}
+
+
+@pytest.fixture
+def host_client(openai_client):
+    """The ``openai.OpenAI`` the test host's ``ocs_openai_client`` hook hands the plugin."""
+    return openai_client
+
+
+@pytest.fixture
+def app(make_app, app_config, host_client):
+    """The host app of the test: ALLOW_ALL on, CSRF off, team from the X-Team-Id header, plus
+    ``app_config``, handing out ``host_client``."""
+    return make_app(client=host_client, **app_config)
 
 
 @pytest.fixture
@@ -101,3 +115,23 @@ def redis_url(redis_server):
     """The session's Redis, emptied for this test (no message left by another test)."""
     redis_server.flush()
     return redis_server.url
+
+
+@pytest.fixture
+def release(app, plugin):
+    """``release(ids, team_id=1, label="r1")``: fire ``ocs_release`` as a host does; returns
+    ``{working_id: version_id}``."""
+    def fire(ids, team_id: int = 1, label: str | None = "r1") -> dict:
+        with app.app_context():
+            return plugin.hook.ocs_release(assistant_ids=list(ids), team_id=team_id,
+                                           release_label=label)
+    return fire
+
+
+@pytest.fixture
+def release_version(release):
+    """``release_version(working_id, label="r1", team_id=1)``: release one working assistant
+    through ``ocs_release``; returns the version's id."""
+    def make(working_id: int, label: str = "r1", team_id: int = 1) -> int:
+        return release([working_id], team_id, label)[working_id]
+    return make

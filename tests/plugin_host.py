@@ -90,7 +90,7 @@ def dispose(app: Flask) -> None:
     stand-in and clients are the fixtures' job)."""
     from ocs_assistant_plugin.outbox import queue as operations
 
-    operations.stop_worker(app.extensions["ocs_assistants"])
+    operations.stop_worker(app.extensions["ocs_assistants"].deps)
     db = app.extensions["sqlalchemy"]
     with app.app_context():
         db.session.remove()

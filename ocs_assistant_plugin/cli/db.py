@@ -2,16 +2,14 @@
 schema migrations (:mod:`.migrations`) on the host's database.
 
 Production hosts run ``upgrade`` on deploy instead of ``db.create_all()``; the plugin's revisions
-are recorded in their own table, so the host's Alembic history is untouched. Loaded through
-:data:`.cli.COMMAND_MODULES`.
+are recorded in their own table, so the host's Alembic history is untouched.
 """
 from __future__ import annotations
 
 import click
 
 from .. import migrations
-from . import assistants_cli
-from ..extension import get_state
+from .group import assistants_cli, plugin_state
 
 
 @assistants_cli.group("db")
@@ -24,7 +22,7 @@ def db_group():
               help="Print the SQL of an upgrade from an empty database; change nothing.")
 def upgrade_command(sql):
     """Create or upgrade the plugin's tables to the newest revision."""
-    db = get_state().db
+    db = plugin_state().db
     if sql:
         click.echo(migrations.upgrade_sql(db), nl=False)
         return
@@ -48,7 +46,7 @@ def upgrade_command(sql):
 def stamp_command(revision):
     """Record REVISION (default: the newest) without running it, for tables that
     db.create_all() already made. Changes no table."""
-    db = get_state().db
+    db = plugin_state().db
     known = {script.revision for script in migrations.revisions()} | {"head"}
     if revision not in known:
         raise click.BadParameter(f"unknown revision {revision!r}; known: "
@@ -60,7 +58,7 @@ def stamp_command(revision):
 @db_group.command("current")
 def current_command():
     """Show the revision of the plugin's tables and whether it is the newest."""
-    db = get_state().db
+    db = plugin_state().db
     current, head = migrations.current_revision(db), migrations.head_revision()
     if current is None:
         click.echo(f"No revision: run 'flask assistants db upgrade' (head is {head}).")

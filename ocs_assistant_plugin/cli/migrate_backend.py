@@ -3,7 +3,6 @@
 Moves every assistant and version (of one team, or of all) to the ``responses`` backend with
 :func:`.migration.migrate_backend`, a progress bar on stderr, then prints the report (``--json``
 for machines). Exits with 1 when any assistant failed (it is left unchanged; run again later).
-Loaded through :data:`.cli.COMMAND_MODULES`.
 """
 from __future__ import annotations
 
@@ -14,9 +13,9 @@ from contextlib import ExitStack
 import click
 
 from ..lifecycle import backend_migration as migration
-from . import TEAM, _plugin_errors, assistants_cli
+from .group import TEAM, assistants_cli, plugin_errors, plugin_state
 from ..errors import InvalidInput
-from ..extension import get_state
+from ..schemas import MigrationReportSchema
 
 #: How long the command waits for the in-process outbox worker (``thread`` backend) to carry out
 #: the deletions before it exits; what is left stays in the outbox for the next worker run.
@@ -38,7 +37,7 @@ def migrate_backend_command(to, team, dry_run, as_json):
     objects are deleted through the outbox. Archived assistants are skipped; running it again
     changes nothing. Exits with 1 when any assistant could not be moved.
     """
-    plugin = get_state()
+    deps = plugin_state().deps
     with ExitStack() as stack:
         bar = None
 
@@ -51,24 +50,24 @@ def migrate_backend_command(to, team, dry_run, as_json):
             if item is not None:
                 bar.update(1)
 
-        with _plugin_errors():
+        with plugin_errors():
             try:
-                report = migration.migrate_backend(plugin, to, team_id=team, dry_run=dry_run,
+                report = migration.migrate_backend(deps, to, team_id=team, dry_run=dry_run,
                                                    progress=on_progress)
             except InvalidInput as exc:  # raised before anything ran: a bad option
                 raise click.BadParameter(exc.message, param_hint="'--to'") from None
-    _wait_for_outbox(plugin, report)
+    _wait_for_outbox(deps, report)
     if as_json:
-        click.echo(json.dumps(report.to_dict(), indent=2))
+        click.echo(json.dumps(MigrationReportSchema().dump(report), indent=2))
     else:
         _print_report(report)
     if report.failed:
         click.get_current_context().exit(1)
 
 
-def _wait_for_outbox(plugin, report) -> None:
+def _wait_for_outbox(deps, report) -> None:
     """With the ``thread`` backend the worker lives in this process: give it time to finish."""
-    worker = getattr(plugin, "operations_worker", None)
+    worker = deps.worker
     if worker is not None and any(i.operation_id for i in report.items):
         worker.wait_idle(OUTBOX_WAIT_SECONDS)
 

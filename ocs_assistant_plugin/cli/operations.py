@@ -2,19 +2,15 @@
 
 For operators: see what is waiting to be deleted in OpenAI and why it failed, run what is due
 (from cron, or when no worker runs), and give failed operations a fresh set of attempts.
-Loaded through :data:`.cli.COMMAND_MODULES`.
 """
 from __future__ import annotations
-
-import json
 
 import click
 
 from ..outbox import queue as operations
 from .. import schemas
-from . import TEAM, _plugin_errors, assistants_cli
-from ..extension import get_state
-from ..models import OPERATION_STATUSES
+from .group import TEAM, assistants_cli, echo_listing, plugin_errors, plugin_state
+from ..models import OPERATION_STATUSES, OperationStatus
 
 OPERATION_ID = click.IntRange(min=1)
 
@@ -32,16 +28,11 @@ def operations_group():
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (the API's RemoteOperation shape).")
 def list_command(status, team, limit, as_json):
     """List remote operations, newest first."""
-    plugin = get_state()
-    with _plugin_errors():
-        rows = operations.list_operations(plugin, status=status, team_id=team, limit=limit)
-    if as_json:
-        click.echo(json.dumps(schemas.RemoteOperationSchema(many=True).dump(rows), indent=2))
-        return
-    if not rows:
-        click.echo("No remote operations.")
-        return
-    _print_table(rows)
+    deps = plugin_state().deps
+    with plugin_errors():
+        rows = operations.list_operations(deps, status=status, team_id=team, limit=limit)
+    echo_listing(rows, schemas.RemoteOperationSchema, as_json=as_json,
+                 empty="No remote operations.", table=_operation_table)
 
 
 @operations_group.command("run")
@@ -50,11 +41,11 @@ def list_command(status, team, limit, as_json):
               help="At most this many operations.")
 def run_command(ids, limit):
     """Carry out the pending operations that are due now, or the pending operations IDS now."""
-    plugin = get_state()
-    with _plugin_errors():
+    deps = plugin_state().deps
+    with plugin_errors():
         for operation_id in ids:
-            operations.get_operation(plugin, operation_id)  # an unknown id is an error
-        tried = operations.run_pending(plugin, limit=limit, ids=list(ids) or None,
+            operations.get_operation(deps, operation_id)  # an unknown id is an error
+        tried = operations.run_pending(deps, limit=limit, ids=list(ids) or None,
                                        worker=operations.worker_name("cli"))
     _print_outcome(tried, "Nothing is due." if not ids else "None of them is pending.")
 
@@ -64,37 +55,33 @@ def run_command(ids, limit):
 @click.option("--team", type=TEAM, help="Without IDS: only this team's failed operations.")
 def retry_command(ids, team):
     """Give failed operations (IDS, or every failed one) a fresh set of attempts and run them."""
-    plugin = get_state()
-    with _plugin_errors():
-        again = operations.retry(plugin, list(ids) or None, team_id=None if ids else team)
+    deps = plugin_state().deps
+    with plugin_errors():
+        again = operations.retry(deps, list(ids) or None, team_id=None if ids else team)
         if not again:
             click.echo("No failed operations.")
             return
-        tried = operations.run_pending(plugin, ids=[o.id for o in again],
+        tried = operations.run_pending(deps, ids=[o.id for o in again],
                                        worker=operations.worker_name("cli"))
     _print_outcome(tried, "None of them could be started (another worker has them).")
 
 
-def _print_table(rows) -> None:
+def _operation_table(rows) -> list[tuple[str, ...]]:
     header = ("ID", "TEAM", "KIND", "TARGET", "STATUS", "ATTEMPTS", "NEXT ATTEMPT", "WORKER",
               "SINCE", "LAST ERROR")
-    table = [header] + [
+    return [header] + [
         (str(o.id), "-" if o.team_id is None else str(o.team_id), o.kind, o.target, o.status,
          str(o.attempts),
-         o.next_attempt_at.strftime("%Y-%m-%d %H:%M:%S") if o.status in ("pending", "running")
-         else "-",
+         o.next_attempt_at.strftime("%Y-%m-%d %H:%M:%S")
+         if o.status in (OperationStatus.PENDING, OperationStatus.RUNNING) else "-",
          *_holder(o),
          (o.last_error or "-").replace("\n", " ")[:120])
         for o in rows]
-    widths = [max(len(row[i]) for row in table) for i in range(len(header) - 1)]
-    for row in table:
-        cells = [cell.ljust(width) for cell, width in zip(row, widths)] + [row[-1]]
-        click.echo("  ".join(cells).rstrip())
 
 
 def _holder(operation) -> tuple[str, str]:
     """Who holds a running operation and since when (UTC); ``-`` otherwise."""
-    if operation.status != "running" or not operation.claimed_by:
+    if operation.status != OperationStatus.RUNNING or not operation.claimed_by:
         return "-", "-"
     since = operation.claimed_at.strftime("%Y-%m-%d %H:%M:%S") if operation.claimed_at else "-"
     return operation.claimed_by, since
@@ -104,12 +91,12 @@ def _print_outcome(tried, nothing: str) -> None:
     if not tried:
         click.echo(nothing)
         return
-    counts = {status: sum(1 for o in tried if o.status == status) for status in OPERATION_STATUSES}
-    click.echo(f"Tried {len(tried)}: {counts['done']} done, {counts['pending']} to retry, "
-               f"{counts['failed']} failed.")
+    counts = {status: sum(1 for o in tried if o.status == status) for status in OperationStatus}
+    click.echo(f"Tried {len(tried)}: {counts[OperationStatus.DONE]} done, "
+               f"{counts[OperationStatus.PENDING]} to retry, {counts[OperationStatus.FAILED]} failed.")
     for operation in tried:
-        if operation.status != "done":
+        if operation.status != OperationStatus.DONE:
             when = (f", next attempt {operation.next_attempt_at:%Y-%m-%d %H:%M:%S} UTC"
-                    if operation.status == "pending" else "")
+                    if operation.status == OperationStatus.PENDING else "")
             click.echo(f"  {operation.id} {operation.kind} {operation.target}: {operation.status}"
                        f"{when}: {operation.last_error}")

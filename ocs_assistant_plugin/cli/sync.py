@@ -3,7 +3,6 @@
 Checks every unarchived assistant and version (of one team, or of all), ``--concurrency`` at a
 time with a progress bar on stderr, lists those that need attention and prints the count by
 state; exits with 1 when any is out of sync, missing in OpenAI or could not be checked.
-Loaded through :data:`.cli.COMMAND_MODULES`.
 """
 from __future__ import annotations
 
@@ -11,12 +10,11 @@ import json
 import sys
 
 import click
-from flask import current_app
 
 from ..lifecycle import sync
+from ..schemas import SyncReportSchema
 from ..lifecycle.assistants import all_assistants
-from . import TEAM, _plugin_errors, assistants_cli
-from ..extension import get_state
+from .group import TEAM, assistants_cli, echo_table, plugin_errors, plugin_state
 
 
 @assistants_cli.command("check")
@@ -31,24 +29,23 @@ def check_command(team, as_json, concurrency):
     Lists those that need attention and prints a count by state. Exits with 1 when any is out of
     sync, missing in OpenAI or could not be checked, so a host can run it from cron.
     """
-    plugin = get_state()
-    with _plugin_errors():
-        rows = all_assistants(plugin, team_id=team, versions=True)
+    deps = plugin_state().deps
+    with plugin_errors():
+        rows = all_assistants(deps, team_id=team, versions=True)
     described = {a.id: (str(a.team_id), a.name, f"v{a.version_number}" if a.is_version else "-")
                  for a in rows}
-    plugin.db.session.rollback()  # the workers use their own sessions: hold no transaction open
+    deps.session.rollback()  # the workers use their own sessions: hold no transaction open
     if not described and not as_json:
         click.echo("No assistants to check.")
         return
-    app = current_app._get_current_object()
     with click.progressbar(length=len(described), label=f"Checking {len(described)} assistants",
                            file=sys.stderr) as bar:
-        reports = sync.audit(app, list(described), concurrency=concurrency,
+        reports = sync.audit(deps, list(described), concurrency=concurrency,
                              on_report=lambda _report: bar.update(1))
     summary = sync.summarize(reports)
     if as_json:
         click.echo(json.dumps({"checked": len(reports), "summary": summary,
-                               "reports": [r.to_dict() for r in reports]}, indent=2))
+                               "reports": SyncReportSchema(many=True).dump(reports)}, indent=2))
     else:
         _print_attention(reports, described)
         counts = ", ".join(f"{n} {state}" for state, n in summary.items())
@@ -63,8 +60,5 @@ def _print_attention(reports, described) -> None:
     if not attention:
         return
     header = ("ID", "TEAM", "NAME", "VERSION", "STATE", "MESSAGE")
-    table = [header] + [(str(r.assistant_id), *described[r.assistant_id], r.state, r.message)
-                        for r in attention]
-    widths = [max(len(row[i]) for row in table) for i in range(len(header) - 1)]
-    for row in table:
-        click.echo("  ".join([cell.ljust(width) for cell, width in zip(row, widths)] + [row[-1]]))
+    echo_table([header] + [(str(r.assistant_id), *described[r.assistant_id], str(r.state),
+                            r.message) for r in attention])

@@ -1,6 +1,6 @@
 """Archiving (DESIGN 1.3): vetting across every reference provider, then a transactional archive.
 
-**Vetting** (:meth:`ArchiveService.check`) asks every provider registered through
+**Vetting** (:meth:`ArchiveService.archive_check`) asks every provider registered through
 ``ocs_reference_providers`` which host objects reference the working assistant *or any of its
 versions*, in ONE ``find_references`` call per provider for all those ids, so the cost does not
 grow with the number of versions. Each reference is sorted by the rules table:
@@ -52,7 +52,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import lazyload
 
 from ..outbox import queue as operations
-from .assistants import AssistantService, files_in_use
+from .assistants import AssistantService, TeamServiceBase, files_in_use
 from ..errors import (
     ArchiveBlocked,
     ConfigurationError,
@@ -63,6 +63,7 @@ from ..errors import (
 )
 from ..models import Assistant, AssistantFile, RemoteOperation
 from ..references import Reference, RefStatus
+from ..schemas import ArchiveCheckSchema
 
 log = logging.getLogger(__name__)
 
@@ -86,23 +87,11 @@ class BlockingEntry:
     action: str
     via: Reference | None = None
 
-    def to_dict(self) -> dict:
-        data = self.reference.to_dict()
-        data["version_number"] = self.version_number
-        data["action"] = self.action
-        data["via"] = None if self.via is None else {
-            "kind": self.via.kind, "id": self.via.id, "label": self.via.label,
-            "url": self.via.url, "status": self.via.status.value}
-        return data
-
 
 @dataclass
 class Section:
     title: str
     references: list[BlockingEntry] = field(default_factory=list)
-
-    def to_dict(self) -> dict:
-        return {"title": self.title, "references": [e.to_dict() for e in self.references]}
 
 
 @dataclass
@@ -118,15 +107,6 @@ class ArchiveCheck:
     def can_archive(self) -> bool:
         return not self.sections
 
-    def to_dict(self) -> dict:
-        return {
-            "assistant_id": self.assistant_id,
-            "can_archive": self.can_archive,
-            "versions": list(self.versions),
-            "sections": [s.to_dict() for s in self.sections],
-            "auto_archive": [r.to_dict() for r in self.auto_archive],
-        }
-
 
 @dataclass
 class ArchiveResult:
@@ -137,18 +117,14 @@ class ArchiveResult:
     auto_archived: list[Reference]
     operations: list[RemoteOperation]
 
-    def to_dict(self) -> dict:
-        return {"archived": list(self.archived),
-                "auto_archived": [r.to_dict() for r in self.auto_archived]}
-
 
 # -- providers -------------------------------------------------------------------------------------
 
 
-def reference_providers(plugin) -> list:
+def reference_providers(deps) -> list:
     """Every registered provider (flattened; a ``kind`` used twice is a configuration error),
     each checked to have the provider shape."""
-    providers = plugin.reference_providers()
+    providers = deps.hooks.reference_providers()
     for provider in providers:
         kind = provider.kind
         for name in ("section", "label"):
@@ -258,10 +234,10 @@ def user_action(user: Reference, user_provider, container: Reference, provider) 
             f"or archive the {noun}.")
 
 
-def vet(plugin, team_id: int, targets: dict[int, int | None]) -> tuple[list[Section], list[Reference]]:
+def vet(deps, team_id: int, targets: dict[int, int | None]) -> tuple[list[Section], list[Reference]]:
     """Sort every provider's references to ``targets`` (assistant id -> version number, None
     for the working assistant) by the rules: ``(blocking sections, references to archive)``."""
-    providers = reference_providers(plugin)
+    providers = reference_providers(deps)
     by_kind = {p.kind: p for p in providers}
     ids = sorted(targets)
     own: dict[str, list[BlockingEntry]] = {p.kind: [] for p in providers}
@@ -299,10 +275,10 @@ def vet(plugin, team_id: int, targets: dict[int, int | None]) -> tuple[list[Sect
     return sections, list(auto.values())
 
 
-def archive_references(plugin, references: Iterable[Reference]) -> list[Reference]:
+def archive_references(deps, references: Iterable[Reference]) -> list[Reference]:
     """Archive released references (and their released users) through their providers, each
     object once. Returns what was archived."""
-    by_kind = {p.kind: p for p in reference_providers(plugin)}
+    by_kind = {p.kind: p for p in reference_providers(deps)}
     done: dict[tuple[str, object], Reference] = {}
     for reference in references:
         for item in (reference, *reference.users):
@@ -316,19 +292,13 @@ def archive_references(plugin, references: Iterable[Reference]) -> list[Referenc
 # -- the service ----------------------------------------------------------------------------------------
 
 
-class ArchiveService:
+class ArchiveService(TeamServiceBase):
     """Check and archive the assistants of one team (the JSON API and the pages).
 
     :param authorize: ask ``ocs_authorize("archive", ...)`` (the CLI and hooks pass ``False``).
     """
 
-    def __init__(self, plugin, team_id: int, *, authorize: bool = True):
-        self.plugin = plugin
-        self.team_id = team_id
-        self.assistants = AssistantService(plugin, team_id, authorize=authorize)
-        self.session = plugin.db.session
-
-    def check(self, assistant_id: int) -> ArchiveCheck:
+    def archive_check(self, assistant_id: int) -> ArchiveCheck:
         """Vet the working assistant ``assistant_id`` and all its versions (read only)."""
         working = self._working(assistant_id)
         return self._check(working)
@@ -343,7 +313,7 @@ class ArchiveService:
                 raise ArchiveBlocked(
                     f"Assistant {working.id} cannot be archived: "
                     + "; ".join(f"{s.title}: {len(s.references)}" for s in check.sections)
-                    + ". Resolve those first.", check.to_dict())
+                    + ". Resolve those first.", ArchiveCheckSchema().dump(check))
             result = self._archive(working, check)
             self.session.commit()
         except Exception:  # blocked, refused or failed: nothing of it stays (and the lock goes)
@@ -400,22 +370,22 @@ class ArchiveService:
     def _check(self, working: Assistant) -> ArchiveCheck:
         versions = self._versions(working)
         targets = {working.id: None, **versions}
-        sections, auto = vet(self.plugin, self.team_id, targets)
+        sections, auto = vet(self.deps, self.team_id, targets)
         return ArchiveCheck(assistant_id=working.id, versions=list(versions), sections=sections,
                             auto_archive=auto)
 
     def _archive(self, working: Assistant, check: ArchiveCheck) -> ArchiveResult:
         ids = [working.id, *check.versions]
         targets = archive_assistants(self.session, ids)
-        archived_refs = archive_references(self.plugin, check.auto_archive)
+        archived_refs = archive_references(self.deps, check.auto_archive)
         self.session.flush()
-        recorded = record_deletions(self.plugin, targets, self.team_id)
+        recorded = record_deletions(self.deps, targets, self.team_id)
         return ArchiveResult(archived=ids, auto_archived=archived_refs, operations=recorded)
 
     def _after_commit(self, result: ArchiveResult) -> None:
-        notify_archived(self.plugin, result.archived)
+        notify_archived(self.deps, result.archived)
         if result.operations:
-            operations.dispatch(self.plugin)
+            operations.dispatch(self.deps)
 
 
 def archive_assistants(session, ids: list[int]) -> list[Assistant]:
@@ -430,13 +400,13 @@ def archive_assistants(session, ids: list[int]) -> list[Assistant]:
     return targets
 
 
-def record_deletions(plugin, targets: list[Assistant], team_id: int) -> list[RemoteOperation]:
+def record_deletions(deps, targets: list[Assistant], team_id: int) -> list[RemoteOperation]:
     """Record in the outbox (current transaction) what archiving ``targets`` leaves unused in
     OpenAI: their assistant objects, their vector stores and their files, except stores and files
     an unarchived assistant or version (of any team: OpenAI ids are global) still uses, and
     except what is already waiting in the outbox. Call after ``targets`` were marked archived
     and flushed."""
-    session = plugin.db.session
+    session = deps.session
     ids = [a.id for a in targets]
     backend_of = {a.id: a.backend for a in targets}
     wanted: dict[tuple[str, str], str] = {}  # (kind, target) -> backend
@@ -478,40 +448,27 @@ def record_deletions(plugin, targets: list[Assistant], team_id: int) -> list[Rem
             RemoteOperation.target.in_(sorted({target for _, target in wanted})),
             RemoteOperation.status.in_((operations.PENDING, operations.RUNNING)))).all())
     reason = f"archived assistant {targets[0].id}" if targets else "archived"
-    return [operations.enqueue(plugin, kind, target, team_id=team_id,
+    return [operations.enqueue(deps, kind, target, team_id=team_id,
                                payload={"backend": backend, "reason": reason})
             for (kind, target), backend in wanted.items() if (kind, target) not in waiting]
 
 
-def notify_archived(plugin, assistant_ids: list[int]) -> None:
+def notify_archived(deps, assistant_ids: list[int]) -> None:
     """``ocs_assistant_archived`` for each assistant (after the commit)."""
     if not assistant_ids:
         return
-    rows = plugin.db.session.execute(
+    rows = deps.session.execute(
         sa.select(Assistant).where(Assistant.id.in_(assistant_ids))
         .options(lazyload(Assistant.versions))).scalars().all()
     by_id = {row.id: row for row in rows}
     for assistant_id in assistant_ids:
-        plugin.pm.hook.ocs_assistant_archived(assistant=by_id[assistant_id])
+        deps.hooks.assistant_archived(assistant=by_id[assistant_id])
 
 
 # -- convenience for Python callers and the hook ----------------------------------------------------------
 
 
-def check(assistant: Assistant, *, plugin=None) -> ArchiveCheck:
-    """The archive check of a working assistant (no authorization: for the host's own code)."""
-    plugin = plugin or _state()
-    return ArchiveService(plugin, assistant.team_id, authorize=False).check(assistant.id)
-
-
-def archive(assistant: Assistant, *, plugin=None) -> ArchiveResult:
-    """Archive a working assistant and its versions (no authorization), or raise
-    :class:`ArchiveBlocked`."""
-    plugin = plugin or _state()
-    return ArchiveService(plugin, assistant.team_id, authorize=False).archive(assistant.id)
-
-
-def reference_archived(plugin, reference: Reference) -> list[int]:
+def reference_archived(deps, reference: Reference) -> list[int]:
     """The ``ocs_reference_archived`` event: archive the assistant version ``reference`` used
     once no other unarchived reference (of any status, live or released, directly or through a
     container) uses that version. Returns the ids archived (none or one).
@@ -524,18 +481,18 @@ def reference_archived(plugin, reference: Reference) -> list[int]:
     if not isinstance(reference, Reference):
         raise InvalidInput("ocs_reference_archived needs a Reference.",
                            {"reference": [f"Expected a Reference, got {type(reference).__name__}."]})
-    session = plugin.db.session
+    session = deps.session
     version = session.get(Assistant, reference.assistant_id)
     if version is None or not version.is_version or version.archived:
         return []
-    service = ArchiveService(plugin, version.team_id, authorize=False)
+    service = ArchiveService(AssistantService(deps, version.team_id, authorize=False))
     try:
         service._lock(version.working_id)
         session.refresh(version)
         if version.archived:
             session.rollback()
             return []
-        sections, released = vet(plugin, version.team_id, {version.id: version.version_number})
+        sections, released = vet(deps, version.team_id, {version.id: version.version_number})
         # The reported object is archived in the host, whatever a provider that has not seen
         # the host's change yet still answers for it.
         released = [r for r in released if not _same_object(r, reference)]
@@ -546,22 +503,16 @@ def reference_archived(plugin, reference: Reference) -> list[int]:
             return []
         targets = archive_assistants(session, [version.id])
         session.flush()
-        recorded = record_deletions(plugin, targets, version.team_id)
+        recorded = record_deletions(deps, targets, version.team_id)
         session.commit()
     except Exception:
         session.rollback()
         raise
-    notify_archived(plugin, [version.id])
+    notify_archived(deps, [version.id])
     if recorded:
-        operations.dispatch(plugin)
+        operations.dispatch(deps)
     return [version.id]
 
 
 def _same_object(a: Reference, b: Reference) -> bool:
     return a.kind == b.kind and str(a.id) == str(b.id)
-
-
-def _state():
-    from ..extension import get_state
-
-    return get_state()

@@ -29,18 +29,21 @@ from typing import Any, Mapping
 import sqlalchemy as sa
 from marshmallow import ValidationError
 
+from . import Dependencies
 from ..outbox import queue as operations
 from ..errors import (
     AlreadyManaged,
     Conflict,
     Forbidden,
     InvalidInput,
+    NotAuthenticated,
     NotFound,
     RemoteError,
     RemoteNotFound,
     RemoteUnavailable,
 )
 from ..models import Assistant, AssistantFile, FileContent, RemoteOperation, utcnow
+from ..remote import build_request
 from ..remote.base import TOOLS_WITH_FILES, AssistantSpec, PushResult
 from .store_listings import remember_listing
 from ..remote.normalize import CONFIG_FIELDS, FILE_FIELDS, spec_differences
@@ -49,8 +52,7 @@ from ..schemas import (
     MAX_CODE_INTERPRETER_FILES,
     AssistantInputSchema,
     ImportInputSchema,
-    describe_unknown,
-    flatten_messages,
+    invalid_input,
     text_problems,
 )
 
@@ -73,9 +75,7 @@ def validate(schema, data: Any, **kwargs) -> dict:
     try:
         return schema.load(data, **kwargs)
     except ValidationError as exc:
-        fields = describe_unknown(flatten_messages(exc.messages))
-        names = ", ".join(sorted(fields))
-        raise InvalidInput(f"Invalid input: check {names}.", fields) from None
+        raise invalid_input(exc) from None
 
 
 def spec_for(assistant: Assistant, **overrides) -> AssistantSpec:
@@ -144,17 +144,25 @@ def _normalized_input(values: dict) -> dict:
 class AssistantService:
     """Operations on the assistants of one team.
 
-    :param plugin: the app's :class:`~ocs_assistant_plugin.extension.PluginState`.
+    :param deps: the app's :class:`~ocs_assistant_plugin.lifecycle.Dependencies`.
     :param team_id: the team everything is scoped to: another team's assistant is not found.
     :param authorize: ask ``ocs_authorize`` before each action (the CLI, run by an operator with
         shell access, passes ``False``).
     """
 
-    def __init__(self, plugin, team_id: int, *, authorize: bool = True):
-        self.plugin = plugin
+    def __init__(self, deps: Dependencies, team_id: int, *, authorize: bool = True):
+        self.deps = deps
         self.team_id = team_id
         self.check_permissions = authorize
-        self.session = plugin.db.session
+        self.session = deps.session
+
+    @classmethod
+    def for_current_team(cls, deps: Dependencies) -> "AssistantService":
+        """The service of the signed-in team (``ocs_current_team_id``); 401 without one."""
+        team_id = deps.hooks.current_team_id()
+        if team_id is None:
+            raise NotAuthenticated("Sign in to a team to manage its assistants.")
+        return cls(deps, team_id)
 
     # -- lookups ----------------------------------------------------------------------------
 
@@ -166,7 +174,7 @@ class AssistantService:
         if not self.check_permissions:
             return
         for needed in dict.fromkeys((action, "view")):
-            if not self.plugin.authorize(needed, self.team_id, assistant):
+            if not self.deps.hooks.authorize(needed, self.team_id, assistant):
                 what = f"assistant {assistant.id}" if assistant is not None else "assistants"
                 raise Forbidden(f"You may not {needed} {what} in team {self.team_id}.")
 
@@ -186,12 +194,7 @@ class AssistantService:
     def get_editable(self, assistant_id: int, action: str = "edit") -> Assistant:
         """The team's working, unarchived assistant, locked for the change (409 otherwise)."""
         assistant = self.get(assistant_id, action, for_update=True)
-        if assistant.is_version:
-            raise Conflict(f"Assistant {assistant.id} is version {assistant.version_number} of "
-                           f"assistant {assistant.working_id} and read-only: edit the working "
-                           "assistant instead.")
-        if assistant.archived:
-            raise Conflict(f"Assistant {assistant.id} is archived and cannot be changed.")
+        refuse_read_only(assistant, "edit the working assistant instead.")
         return assistant
 
     def list(self, *, archived: bool = False, versions: bool = False, page: int = 1,
@@ -200,7 +203,7 @@ class AssistantService:
         working assistants only unless ``versions``, and with ``search`` only those whose name
         contains it (case-insensitive; ``%``, ``_`` and ``\\`` match themselves)."""
         self.require("view")
-        size = page_size or self.plugin.config["OCS_ASSISTANTS_PAGE_SIZE"]
+        size = page_size or self.deps.settings.page_size
         query = sa.select(Assistant).where(Assistant.team_id == self.team_id,
                                            Assistant.archived == bool(archived))
         if not versions:
@@ -220,14 +223,14 @@ class AssistantService:
         values = {"description": "", "instructions": "", "builtin_tools": [], "function_tools": [],
                   **_normalized_input(validate(AssistantInputSchema(), data))}
         assistant = Assistant(team_id=self.team_id, files=[],
-                              backend=self.plugin.config["OCS_ASSISTANTS_BACKEND"], **values)
-        gateway = self.plugin.gateway(assistant.backend, self.team_id)
-        with leftovers_recorded(self.plugin, gateway, self.team_id, "creating an assistant"):
+                              backend=self.deps.settings.backend, **values)
+        gateway = self.deps.gateways.gateway(assistant.backend, self.team_id)
+        with leftovers_recorded(self.deps, gateway, self.team_id, "creating an assistant"):
             result = gateway.push(spec_for(assistant), None, store_name=assistant.name)
             self._record_push(assistant, result)
             self.session.add(assistant)
             commit_or_undo(self.session, undo=lambda: self._undo_create(gateway, result))
-        self.plugin.notify_pushed(assistant)
+        self.deps.hooks.assistant_pushed(assistant)
         return assistant
 
     def update(self, assistant_id: int, data: Mapping) -> Assistant:
@@ -235,9 +238,9 @@ class AssistantService:
         assistant = self.get_editable(assistant_id)
         values = _normalized_input(validate(AssistantInputSchema(), data, partial=True))
         before = spec_for(assistant)
-        gateway = self.plugin.gateway(assistant.backend, self.team_id)
+        gateway = self.deps.gateways.gateway(assistant.backend, self.team_id)
         created = assistant.openai_id is None and gateway.backend == "assistants"
-        with leftovers_recorded(self.plugin, gateway, self.team_id,
+        with leftovers_recorded(self.deps, gateway, self.team_id,
                                 f"updating assistant {assistant.id}"):
             result = self._push_or_reconcile(gateway, assistant, before,
                                              spec_for(assistant, **values))
@@ -252,7 +255,7 @@ class AssistantService:
                     self._push_back(gateway, assistant, before, result)
 
             commit_or_undo(self.session, undo=undo)
-        self.plugin.notify_pushed(assistant)
+        self.deps.hooks.assistant_pushed(assistant)
         return assistant
 
     def import_assistant(self, openai_assistant_id: str) -> Assistant:
@@ -274,7 +277,7 @@ class AssistantService:
         if waiting is not None:
             raise Conflict(f"OpenAI assistant {openai_id} is being deleted (its assistant here "
                            "was archived).", {"openai_assistant_id": ["Being deleted."]})
-        gateway = self.plugin.gateway("assistants", self.team_id)
+        gateway = self.deps.gateways.gateway("assistants", self.team_id)
         try:
             remote = gateway.fetch(openai_id)
         except RemoteNotFound:
@@ -336,7 +339,7 @@ class AssistantService:
         store_id, model = values["vector_store_id"].strip(), values["model"].strip()
         self._refuse_managed(Assistant.vector_store_id, store_id, "Vector store",
                              field="vector_store_id")
-        storage = self.plugin.storage(self.team_id)
+        storage = self.deps.gateways.storage(self.team_id)
         try:
             store_name = storage.vector_store_name(store_id)
             file_ids = storage.list_vector_store_file_ids(store_id)
@@ -382,9 +385,9 @@ class AssistantService:
             raise InvalidInput("The file cannot be added: " + " ".join(
                 m for texts in problems.values() for m in texts), problems)
 
-        gateway = self.plugin.gateway(assistant.backend, self.team_id)
+        gateway = self.deps.gateways.gateway(assistant.backend, self.team_id)
         storage = gateway.storage
-        with leftovers_recorded(self.plugin, gateway, self.team_id,
+        with leftovers_recorded(self.deps, gateway, self.team_id,
                                 f"adding a file to assistant {assistant.id}"):
             uploaded = storage.upload_file(filename, content)
             files = [*assistant.files, _FileRef(tool=tool, openai_id=uploaded.openai_id)]
@@ -408,7 +411,7 @@ class AssistantService:
                 storage.discard_file(uploaded.openai_id)
 
             commit_or_undo(self.session, save, undo)
-        self.plugin.notify_pushed(assistant)
+        self.deps.hooks.assistant_pushed(assistant)
         return record
 
     def remove_file(self, assistant_id: int, file_ref: int | str, *, tool: str | None = None) -> None:
@@ -419,10 +422,10 @@ class AssistantService:
             raise InvalidInput(f"Unknown tool {tool!r}.",
                                {"tool": [f"Must be one of {', '.join(TOOLS_WITH_FILES)}."]})
         record = self._find_file(assistant, file_ref, tool)
-        gateway = self.plugin.gateway(assistant.backend, self.team_id)
+        gateway = self.deps.gateways.gateway(assistant.backend, self.team_id)
         remaining = [f for f in assistant.files if f is not record]
         before = spec_for(assistant)
-        with leftovers_recorded(self.plugin, gateway, self.team_id,
+        with leftovers_recorded(self.deps, gateway, self.team_id,
                                 f"removing a file from assistant {assistant.id}"):
             result = self._push_or_reconcile(gateway, assistant, before,
                                              spec_for(assistant, files=remaining))
@@ -436,15 +439,15 @@ class AssistantService:
             self._record_push(assistant, result)
             self.session.flush()
             operation = record_file_deletion(
-                self.plugin, openai_id, team_id=self.team_id, backend=assistant.backend,
+                self.deps, openai_id, team_id=self.team_id, backend=assistant.backend,
                 reason=f"removed from assistant {assistant.id}")
             drop_unused_contents(self.session, [content_id])
 
         commit_or_undo(self.session, save,
                        lambda: self._push_back(gateway, assistant, before, result))
-        self.plugin.notify_pushed(assistant)
+        self.deps.hooks.assistant_pushed(assistant)
         if operation is not None:
-            operations.run_now(self.plugin, [operation.id])
+            operations.run_now(self.deps, [operation.id])
 
     # -- internals --------------------------------------------------------------------------
 
@@ -521,6 +524,27 @@ class AssistantService:
         return matches[0]
 
 
+def refuse_read_only(assistant: Assistant, advice: str) -> None:
+    """409 for a version (read-only: ``advice`` says what to do instead) or an archived
+    assistant; the one read-only rule of every service that changes an assistant."""
+    if assistant.is_version:
+        raise Conflict(f"Assistant {assistant.id} is version {assistant.version_number} of "
+                       f"assistant {assistant.working_id} and read-only: {advice}")
+    if assistant.archived:
+        raise Conflict(f"Assistant {assistant.id} is archived and cannot be changed.")
+
+
+class TeamServiceBase:
+    """A service built on the team's :class:`AssistantService` (its lookups, authorization and
+    session): the sync fixes and archiving."""
+
+    def __init__(self, assistants: AssistantService):
+        self.assistants = assistants
+        self.deps = assistants.deps
+        self.team_id = assistants.team_id
+        self.session = assistants.session
+
+
 # -- shared by the services that change files (here and the sync fixes) ---------------------------
 
 
@@ -553,14 +577,14 @@ def files_in_use(session, openai_ids: Iterable[str]) -> set[str]:
     ).scalars())
 
 
-def record_file_deletion(plugin, openai_id: str, *, team_id: int, backend: str,
+def record_file_deletion(deps, openai_id: str, *, team_id: int, backend: str,
                          reason: str) -> RemoteOperation | None:
     """Record the deletion of an OpenAI File in the outbox (current transaction) unless it is
     still in use; call after the change that stopped using it was flushed. The caller commits,
     then hands the operation to :func:`~.operations.run_now`."""
-    if files_in_use(plugin.db.session, [openai_id]):
+    if files_in_use(deps.session, [openai_id]):
         return None
-    return operations.enqueue(plugin, operations.DELETE_FILE, openai_id, team_id=team_id,
+    return operations.enqueue(deps, operations.DELETE_FILE, openai_id, team_id=team_id,
                               payload={"backend": backend, "reason": reason})
 
 
@@ -595,7 +619,7 @@ def _holds(remote: AssistantSpec, wanted: AssistantSpec) -> bool:
 
 
 @contextlib.contextmanager
-def leftovers_recorded(plugin, gateway, team_id: int, reason: str):
+def leftovers_recorded(deps, gateway, team_id: int, reason: str):
     """Around a change that reaches OpenAI: whatever its creates and clean-ups noted in
     ``gateway.storage.leftovers`` (a create whose answer was lost, a clean-up ``DELETE`` that
     failed) is recorded in the outbox in a transaction of its own once the change is over,
@@ -603,22 +627,22 @@ def leftovers_recorded(plugin, gateway, team_id: int, reason: str):
     try:
         yield
     except BaseException:
-        plugin.db.session.rollback()  # the change's own transaction is over: it failed
-        save_leftovers(plugin, gateway, team_id, reason)
+        deps.session.rollback()  # the change's own transaction is over: it failed
+        save_leftovers(deps, gateway, team_id, reason)
         raise
-    save_leftovers(plugin, gateway, team_id, reason)
+    save_leftovers(deps, gateway, team_id, reason)
 
 
-def save_leftovers(plugin, gateway, team_id: int, reason: str) -> list[RemoteOperation]:
+def save_leftovers(deps, gateway, team_id: int, reason: str) -> list[RemoteOperation]:
     """Record and commit what ``gateway.storage.leftovers`` holds (see
     :func:`leftovers_recorded`), then dispatch it."""
     noted = gateway.storage.leftovers
     if not noted:
         return []
     what = [f"{leftover.kind} {leftover.target}" for leftover in noted]
-    session = plugin.db.session
+    session = deps.session
     try:
-        recorded = operations.record_leftovers(plugin, noted, team_id=team_id,
+        recorded = operations.record_leftovers(deps, noted, team_id=team_id,
                                                backend=gateway.backend, reason=reason)
         session.commit()
     except Exception:  # the change's own outcome is what the caller reports: keep the ids
@@ -628,11 +652,11 @@ def save_leftovers(plugin, gateway, team_id: int, reason: str) -> list[RemoteOpe
         return []
     log.warning("%s may have left objects in OpenAI; recorded for the outbox: %s", reason,
                 ", ".join(what))
-    operations.dispatch(plugin)
+    operations.dispatch(deps)
     return recorded
 
 
-def all_assistants(plugin, *, team_id: int | None = None, archived: bool = False,
+def all_assistants(deps, *, team_id: int | None = None, archived: bool = False,
                    versions: bool = False) -> list[Assistant]:
     """Every assistant (of one team, or of all teams) in (team, id) order, for operators (the
     CLI); no authorization."""
@@ -641,15 +665,13 @@ def all_assistants(plugin, *, team_id: int | None = None, archived: bool = False
         query = query.where(Assistant.team_id == team_id)
     if not versions:
         query = query.where(Assistant.is_version.is_(False))
-    return list(plugin.db.session.execute(query.order_by(Assistant.team_id, Assistant.id)).scalars())
+    return list(deps.session.execute(query.order_by(Assistant.team_id, Assistant.id)).scalars())
 
 
-def responses_request(plugin, assistant_id: int) -> dict:
+def responses_request(deps, assistant_id: int) -> dict:
     """Keyword arguments for ``client.responses.create`` for an assistant (any team: the host
     asks for its own objects). See :func:`ocs_assistant_plugin.remote.build_request`."""
-    from ..remote import build_request
-
-    assistant = plugin.db.session.get(Assistant, assistant_id)
+    assistant = deps.session.get(Assistant, assistant_id)
     if assistant is None:
         raise NotFound(f"Assistant {assistant_id} not found.")
     if assistant.archived:

@@ -67,9 +67,6 @@ class MigrationItem:
     vector_store_id: str | None = None
     operation_id: int | None = None  # the outbox row deleting the remote assistant
 
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
 
 @dataclass
 class MigrationReport:
@@ -89,12 +86,8 @@ class MigrationReport:
     def failed(self) -> list[MigrationItem]:
         return [i for i in self.items if i.outcome == FAILED]
 
-    def to_dict(self) -> dict:
-        return {"to": self.to, "dry_run": self.dry_run, "team_id": self.team_id,
-                "counts": self.counts, "items": [i.to_dict() for i in self.items]}
 
-
-def migrate_backend(plugin, to: str, *, team_id: int | None = None, dry_run: bool = False,
+def migrate_backend(deps, to: str, *, team_id: int | None = None, dry_run: bool = False,
                     progress: Progress | None = None) -> MigrationReport:
     """Move every assistant and version (of ``team_id``, or of all teams) to backend ``to``.
 
@@ -108,7 +101,7 @@ def migrate_backend(plugin, to: str, *, team_id: int | None = None, dry_run: boo
                 {"to": ["only 'responses' is supported (the Assistants API is sunset)"]})
         raise InvalidInput(f"Unknown backend {to!r}: use 'responses'.",
                            {"to": ["must be 'responses'"]})
-    session = plugin.db.session
+    session = deps.session
     query = sa.select(Assistant.id).order_by(Assistant.team_id, Assistant.id)
     if team_id is not None:
         query = query.where(Assistant.team_id == team_id)
@@ -119,17 +112,17 @@ def migrate_backend(plugin, to: str, *, team_id: int | None = None, dry_run: boo
     if progress is not None:
         progress(None, 0, len(ids))
     for done, assistant_id in enumerate(ids, start=1):
-        item = _migrate_one(plugin, assistant_id, to, dry_run)
+        item = _migrate_one(deps, assistant_id, to, dry_run)
         report.items.append(item)
         if progress is not None:
             progress(item, done, len(ids))
     if any(item.operation_id is not None for item in report.items):
-        operations.dispatch(plugin)
+        operations.dispatch(deps)
     return report
 
 
-def _migrate_one(plugin, assistant_id: int, to: str, dry_run: bool) -> MigrationItem:
-    session = plugin.db.session
+def _migrate_one(deps, assistant_id: int, to: str, dry_run: bool) -> MigrationItem:
+    session = deps.session
     query = sa.select(Assistant).where(Assistant.id == assistant_id)
     if not dry_run:
         # Serialises with edits, releases and archiving of this assistant (PostgreSQL).
@@ -151,7 +144,7 @@ def _migrate_one(plugin, assistant_id: int, to: str, dry_run: bool) -> Migration
     else:
         item.previous_openai_id = assistant.openai_id
         try:
-            _move(plugin, assistant, to, item, dry_run)
+            _move(deps, assistant, to, item, dry_run)
         except PluginError as exc:
             item.outcome, item.reason = FAILED, exc.message
         except SQLAlchemyError as exc:  # the commit was refused: nothing was saved
@@ -164,11 +157,11 @@ def _migrate_one(plugin, assistant_id: int, to: str, dry_run: bool) -> Migration
     return item
 
 
-def _move(plugin, assistant: Assistant, to: str, item: MigrationItem, dry_run: bool) -> None:
+def _move(deps, assistant: Assistant, to: str, item: MigrationItem, dry_run: bool) -> None:
     """Check (and unless ``dry_run`` fix) the store, then switch the backend and queue the
     deletion of the remote assistant, committing both together."""
-    session = plugin.db.session
-    gateway = plugin.gateway(to, assistant.team_id)
+    session = deps.session
+    gateway = deps.gateways.gateway(to, assistant.team_id)
     spec = spec_for(assistant)
     store_change = _store_change(gateway.storage, spec)
     # Refuse now what the Responses API would refuse on every call (e.g. a json_schema format
@@ -188,13 +181,13 @@ def _move(plugin, assistant: Assistant, to: str, item: MigrationItem, dry_run: b
     if dry_run:
         return
 
-    with leftovers_recorded(plugin, gateway, assistant.team_id,
+    with leftovers_recorded(deps, gateway, assistant.team_id,
                             f"moving assistant {assistant.id} to the {to} backend"):
-        _switch(plugin, assistant, to, item, gateway, spec, store_change, remote_to_delete)
+        _switch(deps, assistant, to, item, gateway, spec, store_change, remote_to_delete)
 
 
-def _switch(plugin, assistant, to, item, gateway, spec, store_change, remote_to_delete) -> None:
-    session = plugin.db.session
+def _switch(deps, assistant, to, item, gateway, spec, store_change, remote_to_delete) -> None:
+    session = deps.session
     created_store = None
     if store_change:
         result = gateway.push(spec, store_name=assistant.name)
@@ -208,7 +201,7 @@ def _switch(plugin, assistant, to, item, gateway, spec, store_change, remote_to_
     operation = None
     if remote_to_delete:
         operation = operations.enqueue(
-            plugin, operations.DELETE_ASSISTANT, remote_to_delete, team_id=assistant.team_id,
+            deps, operations.DELETE_ASSISTANT, remote_to_delete, team_id=assistant.team_id,
             payload={"backend": "assistants",
                      "reason": f"assistant {assistant.id} moved to the {to} backend"})
 

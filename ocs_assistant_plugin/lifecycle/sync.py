@@ -1,6 +1,6 @@
 """The sync check (DESIGN 1.1) and the fixes it offers: pull, push, restore and per-file fixes.
 
-:func:`check` compares a local assistant (working copy or version) with what OpenAI holds and
+:func:`compare_with_openai` compares a local assistant (working copy or version) with what OpenAI holds and
 returns a :class:`SyncReport`; it never raises for a remote failure, it reports it (state
 ``error``). Its cost is bounded by the assistant, never by the OpenAI project: for F files in the
 vector store an in-sync check sends the assistant request and the store's ``ceil(F/100)`` pages
@@ -46,14 +46,17 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
+from . import Dependencies
 from ..outbox import queue as operations
 from .assistants import (
     AssistantService,
+    TeamServiceBase,
     commit_or_undo,
     discard_file,
-    save_leftovers,
     drop_unused_contents,
     record_file_deletion,
+    refuse_read_only,
+    save_leftovers,
     spec_for,
     stored_content,
 )
@@ -61,17 +64,12 @@ from ..errors import Conflict, InvalidInput, NotFound, PluginError, RemoteError,
 from ..models import Assistant, AssistantFile, RemoteOperation, utcnow
 from ..remote.base import TOOLS_WITH_FILES, AssistantSpec, RemoteAssistant, RemoteFile
 from ..remote.normalize import CONFIG_FIELDS, canonical_json, spec_differences
-from ..schemas import FILENAME_MAX
+from ..schemas import FILENAME_MAX, SyncState
 from .store_listings import known_files, remember_listing
 
 log = logging.getLogger(__name__)
 
-NOT_PUSHED = "not_pushed"
-IN_SYNC = "in_sync"
-OUT_OF_SYNC = "out_of_sync"
-REMOTE_MISSING = "remote_missing"
-ERROR = "error"
-STATES = (NOT_PUSHED, IN_SYNC, OUT_OF_SYNC, REMOTE_MISSING, ERROR)
+NOT_PUSHED, IN_SYNC, OUT_OF_SYNC, REMOTE_MISSING, ERROR = STATES = tuple(SyncState)
 #: States that need an admin's attention (the bulk audit exits 1 when it finds one).
 PROBLEM_STATES = (OUT_OF_SYNC, REMOTE_MISSING, ERROR)
 
@@ -94,7 +92,7 @@ class SyncReport:
     - ``message``: one sentence or two for an admin, saying what to do.
     """
 
-    state: str
+    state: SyncState
     assistant_id: int
     openai_id: str | None
     is_version: bool
@@ -107,27 +105,18 @@ class SyncReport:
     def needs_attention(self) -> bool:
         return self.state in PROBLEM_STATES
 
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
 
 # -- the check ----------------------------------------------------------------------------------
 
 
-def check(assistant: Assistant, plugin=None) -> SyncReport:
+def compare_with_openai(deps: Dependencies, assistant: Assistant) -> SyncReport:
     """Compare ``assistant`` (working copy or version) with OpenAI. Never raises for a remote
-    failure: OpenAI unreachable, refusing the key or answering 5xx gives state ``error``.
-
-    ``plugin`` is the app's ``PluginState`` (default: the current app's)."""
-    if plugin is None:
-        from ..extension import get_state
-
-        plugin = get_state()
+    failure: OpenAI unreachable, refusing the key or answering 5xx gives state ``error``."""
     if not _was_pushed(assistant):
         return _report(assistant, NOT_PUSHED, _not_pushed_message(assistant))
     try:
-        gateway = plugin.gateway(assistant.backend, assistant.team_id)
-        remote = _fetch(gateway, assistant, spec_for(assistant), plugin.db.session)
+        gateway = deps.gateways.gateway(assistant.backend, assistant.team_id)
+        remote = _fetch(gateway, assistant, spec_for(assistant), deps.session)
     except RemoteNotFound:
         return _report(assistant, REMOTE_MISSING, _missing_message(assistant))
     except PluginError as exc:
@@ -249,25 +238,22 @@ def _drift_message(assistant, differences, missing_locally, missing_remotely) ->
 # -- the bulk audit -----------------------------------------------------------------------------
 
 
-def audit(app, assistant_ids: Iterable[int], *, concurrency: int = 4,
+def audit(deps: Dependencies, assistant_ids: Iterable[int], *, concurrency: int = 4,
           on_report: Callable[[SyncReport], None] | None = None) -> list[SyncReport]:
     """Check many assistants, ``concurrency`` at a time, each in its own app context (so each
     worker has its own database session and OpenAI client). Returns the reports in the order of
     ``assistant_ids``; ``on_report`` is called as each one finishes (for a progress bar)."""
-    from ..extension import get_state
-
     ids = list(assistant_ids)
 
     def check_one(assistant_id: int) -> SyncReport:
-        with app.app_context():
-            plugin = get_state(app)
-            assistant = plugin.db.session.get(Assistant, assistant_id)
+        with deps.app_context():
+            assistant = deps.session.get(Assistant, assistant_id)
             if assistant is None:  # deleted since it was listed
                 return SyncReport(state=ERROR, assistant_id=assistant_id, openai_id=None,
                                   is_version=False,
                                   message=f"Assistant {assistant_id} no longer exists here.")
-            report = check(assistant, plugin)
-            plugin.db.session.commit()  # what the check learnt (the store's page cursors)
+            report = compare_with_openai(deps, assistant)
+            deps.session.commit()  # what the check learnt (the store's page cursors)
             return report
 
     reports: dict[int, SyncReport] = {}
@@ -284,8 +270,8 @@ def audit(app, assistant_ids: Iterable[int], *, concurrency: int = 4,
 
 def summarize(reports: Iterable[SyncReport]) -> dict[str, int]:
     """``{state: count}`` for every state, in :data:`STATES` order."""
-    counts = Counter(r.state for r in reports)
-    return {state: counts.get(state, 0) for state in STATES}
+    counts = Counter(SyncState(r.state) for r in reports)
+    return {state.value: counts.get(state, 0) for state in STATES}
 
 
 # -- the fixes ----------------------------------------------------------------------------------
@@ -306,40 +292,38 @@ def _recording_leftovers(method):
             raise
         finally:
             for gateway in self._used_gateways:
-                save_leftovers(self.plugin, gateway, self.team_id, reason)
+                save_leftovers(self.deps, gateway, self.team_id, reason)
             self._used_gateways = []
     return recording
 
 
-class SyncService:
+class SyncService(TeamServiceBase):
     """The sync check and its fixes for one team's assistants (the API routes and the edit hook
     use it). Each fix returns the report after it; remote failures of a fix raise the usual
     ``Remote*`` errors (502/503) and leave the database as it was.
 
-    :param authorize: ask ``ocs_authorize`` (action ``sync``) first; the edit hook and the CLI
-        pass ``False``.
+    :param assistants: the team's :class:`~.assistants.AssistantService`; its ``authorize``
+        decides whether ``ocs_authorize`` (action ``sync``) is asked (the edit hook and the CLI
+        pass ``False``).
     :param host_transaction: the edit hook's case: what a check learns (the store's page
         cursors, :mod:`.store_listings`) joins the host's transaction instead of being committed.
     """
 
-    def __init__(self, plugin, team_id: int, *, authorize: bool = True,
-                 host_transaction: bool = False):
-        self.plugin = plugin
-        self.team_id = team_id
+    def __init__(self, assistants: AssistantService, *, host_transaction: bool = False):
+        super().__init__(assistants)
         self.host_transaction = host_transaction
-        self.assistants = AssistantService(plugin, team_id, authorize=authorize)
-        self.session = plugin.db.session
         self._used_gateways: list = []  # this fix's gateways, whose leftovers are recorded
 
     # -- the check ---------------------------------------------------------------------------
 
-    def check(self, assistant_id: int) -> SyncReport:
+    def report(self, assistant_id: int) -> SyncReport:
         """The report for one of the team's assistants (404 for another team's)."""
-        return self._report(self.assistants.get(assistant_id, SYNC_ACTION))
+        return self._fresh_report(self.assistants.get(assistant_id, SYNC_ACTION))
 
-    def _report(self, assistant: Assistant) -> SyncReport:
-        """:func:`check`, then commit what it learnt (unless in the host's transaction)."""
-        report = check(assistant, self.plugin)
+    def _fresh_report(self, assistant: Assistant) -> SyncReport:
+        """:func:`compare_with_openai`, then commit what it learnt (unless in the host's
+        transaction)."""
+        report = compare_with_openai(self.deps, assistant)
         if not self.host_transaction:
             self.session.commit()
         return report
@@ -366,14 +350,14 @@ class SyncService:
         self.session.flush()
         drop_unused_contents(self.session, [r.content_id for r in dropped])
         self._commit()
-        return self._report(assistant)
+        return self._fresh_report(assistant)
 
     @_recording_leftovers
     def push(self, assistant_id: int) -> SyncReport:
         """OpenAI := local, for a working assistant (created again if deleted in OpenAI)."""
         assistant = self._working(assistant_id, "push")
         self._push_snapshot(assistant)
-        return self._report(assistant)
+        return self._fresh_report(assistant)
 
     @_recording_leftovers
     def restore(self, assistant_id: int) -> SyncReport:
@@ -386,7 +370,7 @@ class SyncService:
         if assistant.archived:
             raise Conflict(f"{_what(assistant)} is archived and cannot be restored.")
         self._push_snapshot(assistant)
-        return self._report(assistant)
+        return self._fresh_report(assistant)
 
     # -- per-file fixes ----------------------------------------------------------------------
 
@@ -453,10 +437,10 @@ class SyncService:
                 discard_file(storage, uploaded.openai_id)
 
         self._commit(save, undo)
-        self.plugin.notify_pushed(assistant)
+        self.deps.hooks.assistant_pushed(assistant)
         if operation is not None:
-            operations.run_now(self.plugin, [operation.id])
-        return self._report(assistant)
+            operations.run_now(self.deps, [operation.id])
+        return self._fresh_report(assistant)
 
     @_recording_leftovers
     def remove_file(self, assistant_id: int, file_id: int) -> SyncReport:
@@ -489,10 +473,10 @@ class SyncService:
 
         self._commit(save, undo)
         if result is not None:
-            self.plugin.notify_pushed(assistant)
+            self.deps.hooks.assistant_pushed(assistant)
         if operation is not None:
-            operations.run_now(self.plugin, [operation.id])
-        return self._report(assistant)
+            operations.run_now(self.deps, [operation.id])
+        return self._fresh_report(assistant)
 
     def keep_remote_file(self, assistant_id: int, openai_file_id: str,
                          tool: str | None = None) -> SyncReport:
@@ -503,7 +487,7 @@ class SyncService:
         assistant.files.append(_remote_only_record(tool, remote_file))
         assistant.refresh_content_hash()
         self._commit()
-        return self._report(assistant)
+        return self._fresh_report(assistant)
 
     @_recording_leftovers
     def remove_remote_file(self, assistant_id: int, openai_file_id: str,
@@ -518,24 +502,20 @@ class SyncService:
         self._record_store(assistant, result)
         self._commit(undo=lambda: self._push_files(gateway, assistant, remote, tool,
                                                    add=[openai_file_id]))
-        self.plugin.notify_pushed(assistant)
-        return self._report(assistant)
+        self.deps.hooks.assistant_pushed(assistant)
+        return self._fresh_report(assistant)
 
     # -- internals ---------------------------------------------------------------------------
 
     def _working(self, assistant_id: int, doing: str) -> Assistant:
         """The team's unarchived working assistant, locked; 409 for a version."""
         assistant = self.assistants.get(assistant_id, SYNC_ACTION, for_update=True)
-        if assistant.is_version:
-            raise Conflict(f"Assistant {assistant.id} is version {assistant.version_number} of "
-                           f"assistant {assistant.working_id} and read-only: you cannot {doing} "
-                           "it. Use restore to push the released snapshot back to OpenAI.")
-        if assistant.archived:
-            raise Conflict(f"Assistant {assistant.id} is archived and cannot be changed.")
+        refuse_read_only(assistant, f"you cannot {doing} it. Use restore to push the released "
+                                    "snapshot back to OpenAI.")
         return assistant
 
     def _gateway(self, assistant: Assistant):
-        gateway = self.plugin.gateway(assistant.backend, assistant.team_id)
+        gateway = self.deps.gateways.gateway(assistant.backend, assistant.team_id)
         self._used_gateways.append(gateway)
         return gateway
 
@@ -659,7 +639,7 @@ class SyncService:
                 discard_file(storage, uploaded.openai_id)
 
         self._commit(save, undo)
-        self.plugin.notify_pushed(assistant)
+        self.deps.hooks.assistant_pushed(assistant)
 
     @staticmethod
     def _record_store(assistant: Assistant, result) -> None:
@@ -673,7 +653,7 @@ class SyncService:
     def _delete_if_unused(self, openai_id: str, assistant: Assistant) -> RemoteOperation | None:
         """Record the File's deletion (the outbox) unless an unarchived assistant or version,
         of any team, still uses it."""
-        return record_file_deletion(self.plugin, openai_id, team_id=self.team_id,
+        return record_file_deletion(self.deps, openai_id, team_id=self.team_id,
                                     backend=assistant.backend,
                                     reason=f"sync fix of assistant {assistant.id}")
 

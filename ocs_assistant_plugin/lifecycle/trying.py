@@ -54,7 +54,7 @@ class TryService:
         request = {**build_request(spec_for(assistant)), "input": values["input"]}
         if values.get("previous_response_id"):
             request["previous_response_id"] = values["previous_response_id"]
-        client = self.assistants.plugin.openai_client(self.assistants.team_id)
+        client = self.assistants.deps.hooks.openai_client(self.assistants.team_id)
         return PreparedTry(client=client, request=request,
                            filenames={f.openai_id: f.filename for f in assistant.files})
 
@@ -70,7 +70,7 @@ class TryService:
         # A streamed body runs after the view's app context was torn down, which closes a client
         # the plugin built itself (the default ``ocs_openai_client``): ask for the client again
         # in the context the stream runs in.
-        client = self.assistants.plugin.openai_client(self.assistants.team_id)
+        client = self.assistants.deps.hooks.openai_client(self.assistants.team_id)
         try:
             for piece in ask_streaming(client, prepared.request):
                 yield _named_locally(piece, prepared.filenames) if isinstance(piece, Answer) \

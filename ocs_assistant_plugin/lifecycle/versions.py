@@ -44,40 +44,34 @@ the hook returns.
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import logging
-import numbers
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import lazyload
 
+from . import Dependencies
 from ..outbox import queue as operations
 from .assistants import spec_for
 from ..errors import Conflict, InvalidInput, NotFound, PluginError, RemoteError
-from ..models import Assistant, AssistantFile, utcnow
+from ..remote import leftovers
+from ..models import Assistant, AssistantFile, is_sqlite_busy, utcnow
 
 log = logging.getLogger(__name__)
 
-REUSE_CONFIG = "OCS_ASSISTANTS_REUSE_UNCHANGED_VERSIONS"
 NAME_MAX = 256
 LABEL_MAX = 256
 #: How often a release is planned again after losing a numbering race (SQLite only).
 PLAN_ATTEMPTS = 5
-#: Seconds a sweep looks back before a lost clone's attempt began (clock skew with OpenAI).
-SWEEP_MARGIN = 300
-#: Seconds after a lost attempt's timeout during which OpenAI may still finish the create: the
-#: sweep stays pending (sweeping again) until then, so a slow create is not missed.
-SWEEP_SETTLE = 300
-#: First pause between clone attempts (doubling), and the longest, also for ``Retry-After``.
-CLONE_RETRY_DELAY = 0.25
-CLONE_MAX_RETRY_DELAY = 20.0
-#: What :func:`_request_timeout` counts for a client without a timeout.
-NO_TIMEOUT = 600.0
+#: A lost clone is swept like a lost create (:mod:`..remote.leftovers`): looking back
+#: ``SWEEP_MARGIN`` seconds before its attempt began, and again until ``SWEEP_SETTLE`` seconds
+#: after the attempt's timeout, so a slow create is not missed.
+SWEEP_MARGIN = leftovers.SWEEP_MARGIN
+SWEEP_SETTLE = leftovers.SWEEP_SETTLE
 
 
 @dataclass(frozen=True)
@@ -142,22 +136,18 @@ def is_unchanged(working: Assistant, version: Assistant) -> bool:
 # -- release -------------------------------------------------------------------------------------
 
 
-def release(assistant_ids, team_id, release_label=None, *, plugin=None) -> dict[int, int]:
+def release(deps: Dependencies, assistant_ids, team_id, release_label=None) -> dict[int, int]:
     """Make (or reuse) a version of each working assistant: ``{working_id: version_id}``.
 
     This is what the built-in ``ocs_release`` hook does. Raises :class:`InvalidInput` for
     malformed arguments, :class:`NotFound` for an unknown id or another team's assistant,
     :class:`Conflict` for a version or an archived assistant (nothing is done in those cases),
     and the remote error, naming the assistant, when a clone fails (nothing is left behind)."""
-    if plugin is None:
-        from ..extension import get_state
-
-        plugin = get_state()
     return {r.working.id: r.version.id
-            for r in release_versions(plugin, assistant_ids, team_id, release_label)}
+            for r in release_versions(deps, assistant_ids, team_id, release_label)}
 
 
-def release_versions(plugin, assistant_ids, team_id, release_label=None) -> list[Released]:
+def release_versions(deps, assistant_ids, team_id, release_label=None) -> list[Released]:
     """:func:`release` with the details: one :class:`Released` per distinct id, in the order
     given. No authorization is asked here: the host fires the hook; routes check first."""
     ids = _checked_ids(assistant_ids)
@@ -165,26 +155,26 @@ def release_versions(plugin, assistant_ids, team_id, release_label=None) -> list
     label = _checked_label(release_label)
     if not ids:
         return []
-    session = plugin.db.session
-    plan = _plan_with_retries(session, ids, team_id, label, plugin.config[REUSE_CONFIG])
+    session = deps.session
+    plan = _plan_with_retries(session, ids, team_id, label, deps.settings.reuse_unchanged_versions)
 
     cloned: list[tuple[object, object]] = []  # (gateway, PushResult) to delete on failure
     lost: list[LostClone] = []  # clone attempts whose answer was lost: to sweep for
     try:
         for item in plan:
             if item.created:
-                cloned.append(_clone(plugin, item, lost))
-        _enqueue_sweeps(plugin, team_id, lost)  # a retry succeeded: sweep for what was lost
+                cloned.append(_clone(deps, item, lost))
+        _enqueue_sweeps(deps, team_id, lost)  # a retry succeeded: sweep for what was lost
         session.commit()
     except Exception:  # whatever failed: nothing of this release may stay, locally or remotely
         session.rollback()
-        _delete_clones(plugin, team_id, cloned, lost)
+        _delete_clones(deps, team_id, cloned, lost)
         raise
     if lost:
-        operations.dispatch(plugin)
+        operations.dispatch(deps)
     for item in plan:
         if item.created:
-            plugin.pm.hook.ocs_assistant_released(assistant=item.working, version=item.version)
+            deps.hooks.assistant_released(assistant=item.working, version=item.version)
     return plan
 
 
@@ -210,7 +200,7 @@ def _lost_numbering_race(session, exc) -> bool:
     second writer (``database is locked``): planning again will see the other release."""
     if isinstance(exc, IntegrityError):
         return "version_number" in str(exc.orig)  # the (working_id, version_number) constraint
-    return session.get_bind().dialect.name == "sqlite" and "locked" in str(exc.orig).lower()
+    return is_sqlite_busy(session, exc)
 
 
 def _plan(session, ids: list[int], team_id: int, label: str | None,
@@ -284,22 +274,23 @@ def frozen_copy(working: Assistant, number: int, label: str | None) -> Assistant
     return version
 
 
-def _clone(plugin, item: Released, lost: list):
+def _clone(deps, item: Released, lost: list):
     """Clone one new version in OpenAI (one request on the ``assistants`` backend) and record
     where it lives. Returns ``(gateway, PushResult)`` so a later failure can delete it.
 
     The SDK does not retry the clone (a retry would repeat the attempt's tag); it is retried
     here instead, up to the client's ``max_retries`` more times on a retryable failure (see
-    :func:`_retryable`), each attempt with a new tag, after :func:`_clone_retry_delay`. Every
+    :func:`~..remote.leftovers.retryable`), each attempt with a new tag, after
+    :func:`~..remote.leftovers.retry_delay`. Every
     attempt whose outcome is unknown is added to ``lost`` as :class:`LostClone`, to be swept
     whether or not a later attempt succeeds (the tags differ, so the sweep deletes only what
     that attempt made)."""
     version = item.version
     try:
-        gateway = plugin.gateway(version.backend, version.team_id)
+        gateway = deps.gateways.gateway(version.backend, version.team_id)
     except PluginError as exc:
         raise _failed_at(item.working, exc) from exc
-    retries = _client_setting(gateway, "max_retries", 0)
+    retries = leftovers.client_setting(getattr(gateway, "client", None), "max_retries", 0)
     lost_before = len(lost)
     attempt = 0
     while True:
@@ -313,9 +304,10 @@ def _clone(plugin, item: Released, lost: list):
         except PluginError as exc:
             if getattr(exc, "outcome_unknown", False):
                 lost.append(LostClone(gateway, tag, since=started - SWEEP_MARGIN,
-                                      until=started + _request_timeout(gateway) + SWEEP_SETTLE))
-            if attempt <= retries and _retryable(exc):
-                delay = _clone_retry_delay(attempt, exc)
+                                      until=started + leftovers.request_timeout(getattr(gateway, "client", None))
+                                      + SWEEP_SETTLE))
+            if attempt <= retries and leftovers.retryable(exc):
+                delay = leftovers.retry_delay(attempt, exc)
                 log.info("cloning assistant %s failed (attempt %d), trying again in %.2fs: %s",
                          item.working.id, attempt, delay, exc.message)
                 time.sleep(delay)
@@ -331,38 +323,6 @@ def _clone(plugin, item: Released, lost: list):
     return gateway, result
 
 
-def _retryable(exc: PluginError) -> bool:
-    """What the SDK itself would have retried for a create: no answer, 429, or 5xx."""
-    if getattr(exc, "outcome_unknown", False):
-        return True
-    status = getattr(exc, "remote_status", None)
-    return status is not None and (status == 429 or status >= 500)
-
-
-def _clone_retry_delay(attempt: int, exc: PluginError) -> float:
-    """Seconds before the next clone attempt: what OpenAI asked for (``Retry-After``), else
-    :data:`CLONE_RETRY_DELAY` doubling; at most :data:`CLONE_MAX_RETRY_DELAY`."""
-    return operations.retry_delay(
-        attempt, first=dt.timedelta(seconds=CLONE_RETRY_DELAY),
-        maximum=dt.timedelta(seconds=CLONE_MAX_RETRY_DELAY),
-        retry_after=operations.retry_after_seconds(exc)).total_seconds()
-
-
-def _client_setting(gateway, name: str, default):
-    return getattr(getattr(gateway, "client", None), name, default)
-
-
-def _request_timeout(gateway) -> float:
-    """The longest the gateway's client waits for one answer, in seconds (an ``httpx``-style
-    timeout counts its longest phase; none at all counts as :data:`NO_TIMEOUT`)."""
-    timeout = _client_setting(gateway, "timeout", None)
-    if isinstance(timeout, numbers.Real) and not isinstance(timeout, bool):
-        return float(timeout)
-    phases = [getattr(timeout, name, None) for name in ("connect", "read", "write", "pool")]
-    phases = [float(p) for p in phases if isinstance(p, numbers.Real)]
-    return max(phases) if phases else NO_TIMEOUT
-
-
 def _failed_at(working: Assistant, exc: PluginError, note: str | None = None) -> PluginError:
     """The same error (same class, so the same HTTP status) saying which assistant failed."""
     message = (f"Release failed at assistant {working.id} ({working.name!r}): {exc.message} "
@@ -374,23 +334,38 @@ def _failed_at(working: Assistant, exc: PluginError, note: str | None = None) ->
     return named
 
 
-def _sweep(clone: LostClone) -> tuple:
-    """The outbox entry (kind, target, backend, error, payload) sweeping for one lost attempt."""
-    return (operations.SWEEP_RELEASE_CLONE, clone.tag, clone.gateway.backend, None,
-            {"since": clone.since, "until": clone.until})
+@dataclass(frozen=True)
+class Cleanup:
+    """One outbox entry recorded after a release: what to delete (or sweep for) in OpenAI."""
+
+    kind: str
+    target: str
+    backend: str
+    error: str | None = None  # the deletion already failed once with this message
+    payload: dict = field(default_factory=dict)
 
 
-def _enqueue_sweeps(plugin, team_id: int, lost) -> None:
+def _sweep(clone: LostClone) -> Cleanup:
+    """The outbox entry sweeping for one lost attempt."""
+    return Cleanup(operations.SWEEP_RELEASE_CLONE, clone.tag, clone.gateway.backend,
+                   payload={"since": clone.since, "until": clone.until})
+
+
+def _enqueue_sweeps(deps, team_id: int, lost) -> None:
     """Record a sweep for each lost attempt of a release that succeeded after all, in the
     release's own transaction."""
     for clone in lost:
         log.warning("a clone attempt's answer was lost (tag %s); recorded a sweep", clone.tag)
-        kind, target, backend, _, extra = _sweep(clone)
-        operations.enqueue(plugin, kind, target, team_id=team_id,
-                           payload={"backend": backend, "reason": "lost clone attempt", **extra})
+        _enqueue(deps, team_id, _sweep(clone), "lost clone attempt")
 
 
-def _delete_clones(plugin, team_id: int, cloned, lost=()) -> None:
+def _enqueue(deps, team_id: int, cleanup: Cleanup, reason: str) -> None:
+    operations.enqueue(deps, cleanup.kind, cleanup.target, team_id=team_id,
+                       last_error=cleanup.error,
+                       payload={"backend": cleanup.backend, "reason": reason, **cleanup.payload})
+
+
+def _delete_clones(deps, team_id: int, cloned, lost=()) -> None:
     """Delete what a failed release made in OpenAI; what cannot be deleted now, and every
     clone attempt whose outcome is unknown (``lost``: a sweep by its tag), goes to the outbox
     (and is committed on its own: the release itself was rolled back)."""
@@ -400,30 +375,28 @@ def _delete_clones(plugin, team_id: int, cloned, lost=()) -> None:
             try:
                 gateway.delete(result.openai_id)
             except RemoteError as exc:
-                pending.append((operations.DELETE_ASSISTANT, result.openai_id, gateway.backend,
-                                exc.message, {}))
+                pending.append(Cleanup(operations.DELETE_ASSISTANT, result.openai_id,
+                                       gateway.backend, exc.message))
         if result.created_vector_store and result.vector_store_id:
             try:
                 gateway.storage.delete_vector_store(result.vector_store_id)
             except RemoteError as exc:
-                pending.append((operations.DELETE_VECTOR_STORE, result.vector_store_id,
-                                gateway.backend, exc.message, {}))
+                pending.append(Cleanup(operations.DELETE_VECTOR_STORE, result.vector_store_id,
+                                       gateway.backend, exc.message))
     if not pending:
         return
-    for kind, target, backend, error, extra in pending:
-        log.warning("%s %s after a failed release, recorded for later: %s", kind, target,
-                    error or "the clone's outcome is unknown")
-        operations.enqueue(plugin, kind, target, team_id=team_id, last_error=error,
-                           payload={"backend": backend, "reason": "failed release", **extra})
+    for cleanup in pending:
+        log.warning("%s %s after a failed release, recorded for later: %s", cleanup.kind,
+                    cleanup.target, cleanup.error or "the clone's outcome is unknown")
+        _enqueue(deps, team_id, cleanup, "failed release")
     try:
-        plugin.db.session.commit()
+        deps.session.commit()
     except Exception:  # the release's own error is the one to raise; keep the ids in the log
-        plugin.db.session.rollback()
+        deps.session.rollback()
         log.error("could not record the clean-up of a failed release; delete these in OpenAI "
-                  "by hand: %s", ", ".join(f"{kind} {target}"
-                                           for kind, target, _, _, _ in pending))
+                  "by hand: %s", ", ".join(f"{c.kind} {c.target}" for c in pending))
         return
-    operations.dispatch(plugin)
+    operations.dispatch(deps)
 
 
 # -- input checks ----------------------------------------------------------------------------------

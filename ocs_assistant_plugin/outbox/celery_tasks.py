@@ -26,7 +26,12 @@ import logging
 import math
 import os
 
+from typing import TYPE_CHECKING
+
 from . import queue
+
+if TYPE_CHECKING:
+    from ..lifecycle import Dependencies
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +54,11 @@ class CeleryTasks:
         self.sweep = sweep
 
 
-def register(celery_app, flask_app, plugin, sweep_interval: float) -> CeleryTasks:
+def register(celery_app, deps: Dependencies) -> CeleryTasks:
     """Register :data:`RUN_TASK` and :data:`SWEEP_TASK` on ``celery_app`` and put the sweep in
-    its beat schedule. Each task runs in an app context of ``flask_app`` of its own (so in its
-    own database session), whether or not the host's task class already pushed one."""
+    its beat schedule (every ``OPERATIONS_SWEEP_INTERVAL`` seconds). Each task runs in an app
+    context of its own (``deps.app_context``, so in its own database session), whether or not
+    the host's task class already pushed one."""
 
     def worker(task) -> str:
         hostname = getattr(task.request, "hostname", None)  # the worker's node: celery@machine
@@ -62,8 +68,8 @@ def register(celery_app, flask_app, plugin, sweep_interval: float) -> CeleryTask
     @celery_app.task(name=RUN_TASK, bind=True, ignore_result=True, shared=False)
     def run_remote_operations(self):
         """Carry out the remote operations that are due (the outbox is the source of truth)."""
-        with flask_app.app_context():
-            tried = queue.run_pending(plugin, limit=RUN_BATCH, worker=worker(self))
+        with deps.app_context():
+            tried = queue.run_pending(deps, limit=RUN_BATCH, worker=worker(self))
         if len(tried) >= RUN_BATCH:  # there may be more: let any worker take the next batch
             send_run(tasks)
         return len(tried)
@@ -71,16 +77,16 @@ def register(celery_app, flask_app, plugin, sweep_interval: float) -> CeleryTask
     @celery_app.task(name=SWEEP_TASK, ignore_result=True, shared=False)
     def sweep_remote_operations():
         """Retake operations whose worker died and send a run task per batch that is due."""
-        with flask_app.app_context():
-            queue.requeue_stale(plugin)
-            due = queue.count_due(plugin)
+        with deps.app_context():
+            queue.requeue_stale(deps)
+            due = queue.count_due(deps)
         for _ in range(min(math.ceil(due / RUN_BATCH), SWEEP_FAN_OUT)):
             send_run(tasks)
         return due
 
     tasks = CeleryTasks(celery_app, run_remote_operations, sweep_remote_operations)
     schedule = dict(celery_app.conf.beat_schedule or {})
-    schedule[BEAT_ENTRY] = {"task": SWEEP_TASK, "schedule": float(sweep_interval)}
+    schedule[BEAT_ENTRY] = {"task": SWEEP_TASK, "schedule": deps.settings.outbox.sweep_interval}
     celery_app.conf.beat_schedule = schedule
     return tasks
 

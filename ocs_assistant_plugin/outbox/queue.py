@@ -63,121 +63,55 @@ Operation kinds (``target`` is the OpenAI id; ``payload["backend"]`` picks the g
 
 :func:`record_leftovers` turns what the remote code noted (lost creates, failed clean-ups: see
 :mod:`ocs_assistant_plugin.remote.leftovers`) into these operations.
+
+Every function takes ``deps``, the app's :class:`~ocs_assistant_plugin.lifecycle.Dependencies`
+(its session, settings and gateways), handed down by the composition root; nothing here looks up
+the Flask app.
 """
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
-import importlib.util
 import logging
 import numbers
 import os
 import socket
 import threading
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 
-from ..errors import Conflict, ConfigurationError, InvalidInput, NotFound, PluginError
-from ..models import OPERATION_STATUSES, RemoteOperation, utcnow
-from ..remote import leftovers
+from ..errors import Conflict, InvalidInput, NotFound, PluginError
+from ..models import (
+    OPERATION_KINDS,
+    OPERATION_STATUSES,
+    OperationStatus,
+    RemoteOperation,
+    is_sqlite_busy,
+    utcnow,
+)
+from ..remote.backoff import retry_delay as backoff_delay
 from ..remote.concurrency import run_concurrently
+from ..settings import DEFAULTS, OutboxSettings
+
+if TYPE_CHECKING:
+    from ..lifecycle import Dependencies
 
 log = logging.getLogger(__name__)
 
-PENDING, RUNNING, DONE, FAILED = OPERATION_STATUSES
+PENDING, RUNNING, DONE, FAILED = OperationStatus
 
-DELETE_ASSISTANT = "delete_assistant"
-DELETE_VECTOR_STORE = "delete_vector_store"
-DELETE_FILE = "delete_file"
-SWEEP_RELEASE_CLONE = "sweep_release_clone"
-SWEEP_LOST_CREATE = leftovers.SWEEP_LOST_CREATE
-SWEEP_LOST_UPLOAD = leftovers.SWEEP_LOST_UPLOAD
-KINDS = (DELETE_ASSISTANT, DELETE_VECTOR_STORE, DELETE_FILE, SWEEP_RELEASE_CLONE,
-         SWEEP_LOST_CREATE, SWEEP_LOST_UPLOAD)
+KINDS = OPERATION_KINDS
+(DELETE_ASSISTANT, DELETE_VECTOR_STORE, DELETE_FILE, SWEEP_RELEASE_CLONE, SWEEP_LOST_CREATE,
+ SWEEP_LOST_UPLOAD) = KINDS
 SWEEPS = (SWEEP_RELEASE_CLONE, SWEEP_LOST_CREATE, SWEEP_LOST_UPLOAD)
-
-FIRST_RETRY = dt.timedelta(seconds=30)
-MAX_RETRY = dt.timedelta(hours=1)
-
-CONFIG_PREFIX = "OCS_ASSISTANTS_"
-#: The outbox's configuration keys (without the prefix) and their defaults.
-CONFIG_DEFAULTS = {
-    "OPERATIONS_CONCURRENCY": 16,  # operations carried out at the same time
-    "OPERATIONS_MAX_ATTEMPTS": 15,  # then ``failed``
-    "OPERATIONS_RETRY_DELAY": FIRST_RETRY.total_seconds(),  # first backoff, doubled each time
-    "OPERATIONS_MAX_RETRY_DELAY": MAX_RETRY.total_seconds(),
-    "OPERATIONS_LEASE": 300.0,  # seconds a claim lasts before a dead worker's row is retaken
-    "OPERATIONS_POLL_INTERVAL": 10.0,  # the thread worker also looks every this many seconds
-    "OPERATIONS_SWEEP_INTERVAL": 30.0,  # Celery beat sends the sweep every this many seconds
-}
 
 #: Longest ``claimed_by`` kept (the column's size).
 CLAIMED_BY_MAX = 255
 
-
-# -- configuration ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Settings:
-    concurrency: int
-    max_attempts: int
-    retry_delay: dt.timedelta
-    max_retry_delay: dt.timedelta
-    lease: dt.timedelta
-    poll_interval: float
-    sweep_interval: float
-
-    @classmethod
-    def from_config(cls, config) -> "Settings":
-        def value(key):
-            return config.get(CONFIG_PREFIX + key, CONFIG_DEFAULTS[key])
-
-        return cls(
-            concurrency=value("OPERATIONS_CONCURRENCY"),
-            max_attempts=value("OPERATIONS_MAX_ATTEMPTS"),
-            retry_delay=dt.timedelta(seconds=value("OPERATIONS_RETRY_DELAY")),
-            max_retry_delay=dt.timedelta(seconds=value("OPERATIONS_MAX_RETRY_DELAY")),
-            lease=dt.timedelta(seconds=value("OPERATIONS_LEASE")),
-            poll_interval=float(value("OPERATIONS_POLL_INTERVAL")),
-            sweep_interval=float(value("OPERATIONS_SWEEP_INTERVAL")),
-        )
-
-
-def init_app(app) -> None:
-    """Set the outbox's config defaults and refuse bad values (called by ``init_app``)."""
-    config = app.config
-    for key, default in CONFIG_DEFAULTS.items():
-        config.setdefault(CONFIG_PREFIX + key, default)
-
-    def fail(key, expected):
-        raise ConfigurationError(
-            f"{CONFIG_PREFIX}{key} must be {expected}, got {config[CONFIG_PREFIX + key]!r}",
-            {CONFIG_PREFIX + key: [f"must be {expected}"]})
-
-    for key, low, high in (("OPERATIONS_CONCURRENCY", 1, 64), ("OPERATIONS_MAX_ATTEMPTS", 1, 1000)):
-        number = config[CONFIG_PREFIX + key]
-        if isinstance(number, bool) or not isinstance(number, int) or not low <= number <= high:
-            fail(key, f"an integer from {low} to {high}")
-    for key in ("OPERATIONS_RETRY_DELAY", "OPERATIONS_MAX_RETRY_DELAY", "OPERATIONS_LEASE",
-                "OPERATIONS_POLL_INTERVAL", "OPERATIONS_SWEEP_INTERVAL"):
-        number = config[CONFIG_PREFIX + key]
-        if isinstance(number, bool) or not isinstance(number, numbers.Real) or number < 0:
-            fail(key, "a number of seconds >= 0")
-    for key in ("OPERATIONS_LEASE", "OPERATIONS_POLL_INTERVAL", "OPERATIONS_SWEEP_INTERVAL"):
-        if config[CONFIG_PREFIX + key] <= 0:
-            fail(key, "a number of seconds > 0")
-    if config.get(CONFIG_PREFIX + "TASK_BACKEND") == "celery" and not celery_available():
-        raise ConfigurationError(
-            f"{CONFIG_PREFIX}TASK_BACKEND is 'celery' but Celery is not installed: install "
-            "celery, or use 'thread' (the default) or 'eager'.",
-            {CONFIG_PREFIX + "TASK_BACKEND": ["Celery is not installed"]})
-
-
-def celery_available() -> bool:
-    return importlib.util.find_spec("celery") is not None
+FIRST_RETRY = dt.timedelta(seconds=DEFAULTS["OPERATIONS_RETRY_DELAY"])
+MAX_RETRY = dt.timedelta(seconds=DEFAULTS["OPERATIONS_MAX_RETRY_DELAY"])
 
 
 # -- backoff -----------------------------------------------------------------------------------------
@@ -186,67 +120,22 @@ def celery_available() -> bool:
 def retry_delay(attempts: int, *, first: dt.timedelta = FIRST_RETRY,
                 maximum: dt.timedelta = MAX_RETRY,
                 retry_after: float | None = None) -> dt.timedelta:
-    """How long to wait after the ``attempts``-th failure.
-
-    What OpenAI asked for (``retry_after`` seconds) when it said, else ``first`` doubling with
-    each attempt; never more than ``maximum``."""
-    if retry_after is not None:
-        delay = dt.timedelta(seconds=max(retry_after, 0.0))
-    else:
-        delay = first * (2 ** min(max(attempts - 1, 0), 40))
-    return min(delay, maximum)
+    """:func:`~ocs_assistant_plugin.remote.backoff.retry_delay` with the outbox's default
+    delays."""
+    return backoff_delay(attempts, first=first, maximum=maximum, retry_after=retry_after)
 
 
-def backoff(plugin, attempts: int, retry_after: float | None = None) -> dt.timedelta:
-    """:func:`retry_delay` with the app's configuration."""
-    settings = Settings.from_config(plugin.config)
+def backoff(settings: OutboxSettings, attempts: int,
+            retry_after: float | None = None) -> dt.timedelta:
+    """:func:`retry_delay` with the app's outbox settings."""
     return retry_delay(attempts, first=settings.retry_delay, maximum=settings.max_retry_delay,
                        retry_after=retry_after)
-
-
-def retry_after_seconds(error: BaseException, now: dt.datetime | None = None) -> float | None:
-    """The wait OpenAI asked for in the response that caused ``error`` (``Retry-After`` in
-    seconds or as an HTTP date, or ``retry-after-ms``), or ``None``.
-
-    The remote gateway raises the plugin's errors *from* the SDK's; the SDK's exception carries
-    the HTTP response."""
-    cause = error
-    while cause is not None:
-        response = getattr(cause, "response", None)
-        headers = getattr(response, "headers", None)
-        if headers is not None:
-            return _parse_retry_after(headers, now)
-        cause = cause.__cause__
-    return None
-
-
-def _parse_retry_after(headers, now: dt.datetime | None) -> float | None:
-    milliseconds = headers.get("retry-after-ms")
-    if milliseconds:
-        try:
-            return max(float(milliseconds) / 1000, 0.0)
-        except ValueError:
-            pass  # malformed: try the other header
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass  # not a number of seconds: an HTTP date
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.timezone.utc)
-    return max((when - (now or utcnow())).total_seconds(), 0.0)
 
 
 # -- recording -----------------------------------------------------------------------------------------
 
 
-def enqueue(plugin, kind: str, target: str, *, team_id: int | None, payload: dict | None = None,
+def enqueue(deps, kind: str, target: str, *, team_id: int | None, payload: dict | None = None,
             last_error: str | None = None) -> RemoteOperation:
     """Record a pending operation in the current session (the caller commits, then calls
     :func:`dispatch`).
@@ -262,15 +151,15 @@ def enqueue(plugin, kind: str, target: str, *, team_id: int | None, payload: dic
     if last_error is not None:
         operation.attempts = 1
         operation.last_error = last_error
-        operation.next_attempt_at = utcnow() + backoff(plugin, 1)
+        operation.next_attempt_at = utcnow() + backoff(deps.settings.outbox, 1)
     else:
         operation.attempts = 0
         operation.next_attempt_at = utcnow()
-    plugin.db.session.add(operation)
+    deps.session.add(operation)
     return operation
 
 
-def record_leftovers(plugin, noted: list, *, team_id: int | None, backend: str,
+def record_leftovers(deps, noted: list, *, team_id: int | None, backend: str,
                      reason: str) -> list[RemoteOperation]:
     """Record in the current session what a change may have left in OpenAI (the
     :class:`~ocs_assistant_plugin.remote.leftovers.Leftover` s noted by the remote code): a
@@ -279,7 +168,7 @@ def record_leftovers(plugin, noted: list, *, team_id: int | None, backend: str,
     recorded = []
     while noted:
         leftover = noted.pop(0)
-        recorded.append(enqueue(plugin, leftover.kind, leftover.target, team_id=team_id,
+        recorded.append(enqueue(deps, leftover.kind, leftover.target, team_id=team_id,
                                 last_error=leftover.error,
                                 payload={**leftover.payload, "backend": backend,
                                          "reason": reason}))
@@ -310,12 +199,12 @@ class Outcome:
     again_at: dt.datetime | None = None  # succeeded, but must run once more at this time
 
 
-def requeue_stale(plugin, *, now: dt.datetime | None = None) -> int:
+def requeue_stale(deps, *, now: dt.datetime | None = None) -> int:
     """Give ``running`` operations whose lease is over (their worker died) back to ``pending``,
     or ``failed`` when they have used every attempt. Returns how many."""
-    session = plugin.db.session
+    session = deps.session
     at = now or utcnow()
-    settings = Settings.from_config(plugin.config)
+    settings = deps.settings.outbox
     stale = (RemoteOperation.status == RUNNING) & (RemoteOperation.next_attempt_at <= at)
     message = "The worker stopped before OpenAI answered (attempt interrupted)."
     try:
@@ -329,7 +218,7 @@ def requeue_stale(plugin, *, now: dt.datetime | None = None) -> int:
         session.commit()
     except OperationalError as exc:
         session.rollback()
-        if not _is_busy(session, exc):
+        if not is_sqlite_busy(session, exc):
             raise
         return 0
     if failed or requeued:
@@ -345,15 +234,15 @@ def worker_name(kind: str = "in process") -> str:
     return f"{socket.gethostname()} pid {os.getpid()} ({kind})"
 
 
-def count_due(plugin, *, now: dt.datetime | None = None) -> int:
+def count_due(deps, *, now: dt.datetime | None = None) -> int:
     """How many pending operations are due at ``now`` (default: the clock)."""
-    return plugin.db.session.execute(
+    return deps.session.execute(
         sa.select(sa.func.count()).select_from(RemoteOperation)
         .where(RemoteOperation.status == PENDING,
                RemoteOperation.next_attempt_at <= (now or utcnow()))).scalar_one()
 
 
-def claim_due(plugin, *, now: dt.datetime | None = None, limit: int | None = None,
+def claim_due(deps, *, now: dt.datetime | None = None, limit: int | None = None,
               exclude=(), ids=None, worker: str | None = None) -> list[Claim]:
     """Atomically take up to ``limit`` pending operations that are due at ``now`` (or, with
     ``ids``, those operations whatever their schedule), mark them ``running`` and commit.
@@ -363,8 +252,8 @@ def claim_due(plugin, *, now: dt.datetime | None = None, limit: int | None = Non
 
     Safe with several workers: PostgreSQL skips rows another worker has locked, and the
     conditional ``UPDATE`` lets exactly one worker move a row from pending to running."""
-    session = plugin.db.session
-    settings = Settings.from_config(plugin.config)
+    session = deps.session
+    settings = deps.settings.outbox
     at = now or utcnow()
     limit = settings.concurrency if limit is None else limit
     worker = (worker or worker_name())[:CLAIMED_BY_MAX]
@@ -400,7 +289,7 @@ def claim_due(plugin, *, now: dt.datetime | None = None, limit: int | None = Non
         session.commit()
     except OperationalError as exc:
         session.rollback()
-        if not _is_busy(session, exc):
+        if not is_sqlite_busy(session, exc):
             raise
         log.info("remote operations not claimed: the database is busy (%s)", exc.orig)
         return []
@@ -411,7 +300,7 @@ def claim_due(plugin, *, now: dt.datetime | None = None, limit: int | None = Non
             for row in (by_id[i] for i in taken if i in by_id)]
 
 
-def run_pending(plugin, *, now: dt.datetime | None = None, limit: int = 100,
+def run_pending(deps, *, now: dt.datetime | None = None, limit: int = 100,
                 ids=None, stop: threading.Event | None = None,
                 worker: str | None = None) -> list[RemoteOperation]:
     """Carry out up to ``limit`` operations that are due at ``now`` (default: the clock), or
@@ -421,18 +310,18 @@ def run_pending(plugin, *, now: dt.datetime | None = None, limit: int = 100,
     ``OCS_ASSISTANTS_OPERATIONS_CONCURRENCY`` run side by side; once ``stop`` is set no new
     batch starts. Returns the operations tried, as they are now (``done``, or ``pending`` with a
     later ``next_attempt_at``, or ``failed``)."""
-    session = plugin.db.session
-    settings = Settings.from_config(plugin.config)
-    requeue_stale(plugin, now=now)
+    session = deps.session
+    settings = deps.settings.outbox
+    requeue_stale(deps, now=now)
     tried: list[int] = []
     while len(tried) < limit and not (stop is not None and stop.is_set()):
         at = now or utcnow()
-        batch = claim_due(plugin, now=at, limit=min(settings.concurrency, limit - len(tried)),
+        batch = claim_due(deps, now=at, limit=min(settings.concurrency, limit - len(tried)),
                           exclude=tried, ids=ids, worker=worker)
         if not batch:
             break
-        outcomes = carry_out(plugin, batch, settings, now=at)
-        _record(plugin, outcomes, now or utcnow(), settings)
+        outcomes = carry_out(deps, batch, settings, now=at)
+        _record(deps, outcomes, now or utcnow(), settings)
         tried.extend(claim.id for claim in batch)
     if not tried:
         return []
@@ -442,7 +331,7 @@ def run_pending(plugin, *, now: dt.datetime | None = None, limit: int = 100,
     return [by_id[i] for i in tried if i in by_id]
 
 
-def carry_out(plugin, claims: list[Claim], settings: Settings | None = None, *,
+def carry_out(deps, claims: list[Claim], settings: OutboxSettings | None = None, *,
               now: dt.datetime | None = None) -> list[Outcome]:
     """Run the claimed operations against OpenAI, at most ``concurrency`` at a time; ``now``
     (default: the clock) is the time they are run at, for a sweep that must run again later.
@@ -450,7 +339,7 @@ def carry_out(plugin, claims: list[Claim], settings: Settings | None = None, *,
     Never raises for one operation's failure: each becomes an :class:`Outcome` with its error.
     The gateways (and so the host's ``ocs_openai_client`` hook) are asked in this thread, which
     has the app context; only the HTTP calls run in the pool."""
-    settings = settings or Settings.from_config(plugin.config)
+    settings = settings or deps.settings.outbox
     at = now or utcnow()
     gateways: dict[tuple[str, int | None], object] = {}
     failures: dict[tuple[str, int | None], PluginError] = {}
@@ -459,11 +348,11 @@ def carry_out(plugin, claims: list[Claim], settings: Settings | None = None, *,
         if key in gateways or key in failures:
             continue
         try:
-            gateways[key] = plugin.gateway(claim.backend, claim.team_id)
+            gateways[key] = deps.gateways.gateway(claim.backend, claim.team_id)
         except PluginError as exc:  # no client for the team, unknown backend: retried later
             failures[key] = exc
 
-    held = _held_ids(plugin) if any(c.kind in SWEEPS for c in claims) else frozenset()
+    held = _held_ids(deps) if any(c.kind in SWEEPS for c in claims) else frozenset()
 
     def run(claim: Claim) -> Outcome:
         key = (claim.backend, claim.team_id)
@@ -472,7 +361,7 @@ def carry_out(plugin, claims: list[Claim], settings: Settings | None = None, *,
         try:
             again_at = _perform(gateways[key], claim, at, held.__contains__)
         except PluginError as exc:
-            return Outcome(claim, exc.message, retry_after_seconds(exc))
+            return Outcome(claim, exc.message, getattr(exc, "retry_after", None))
         except Exception as exc:  # a bug or an unexpected library error: keep it on the row
             log.exception("remote operation %s (%s %s) failed unexpectedly", claim.id,
                           claim.kind, claim.target)
@@ -482,12 +371,12 @@ def carry_out(plugin, claims: list[Claim], settings: Settings | None = None, *,
     return run_concurrently(run, claims, settings.concurrency)
 
 
-def _held_ids(plugin) -> frozenset[str]:
+def _held_ids(deps) -> frozenset[str]:
     """Every OpenAI id a local row holds (assistants, stores, files; any team, archived or
     not): a sweep never deletes one of them. Read in the calling thread, once per batch."""
     from ..models import Assistant, AssistantFile
 
-    session = plugin.db.session
+    session = deps.session
     ids = set(session.execute(sa.select(Assistant.openai_id)).scalars())
     ids |= set(session.execute(sa.select(Assistant.vector_store_id)).scalars())
     ids |= set(session.execute(sa.select(AssistantFile.openai_id)).scalars())
@@ -541,10 +430,10 @@ def _perform(gateway, claim: Claim, at: dt.datetime, held=None) -> dt.datetime |
                            {"kind": [f"Must be one of {', '.join(KINDS)}."]})
 
 
-def _record(plugin, outcomes: list[Outcome], at: dt.datetime, settings: Settings) -> None:
+def _record(deps, outcomes: list[Outcome], at: dt.datetime, settings: OutboxSettings) -> None:
     """Save each outcome, only onto the claim that produced it (a row retaken after its lease
     ran out belongs to the newer claim)."""
-    session = plugin.db.session
+    session = deps.session
     try:
         for outcome in outcomes:
             claim = outcome.claim
@@ -573,7 +462,7 @@ def _record(plugin, outcomes: list[Outcome], at: dt.datetime, settings: Settings
         session.commit()
     except OperationalError as exc:
         session.rollback()
-        if not _is_busy(session, exc):
+        if not is_sqlite_busy(session, exc):
             raise
         # The rows stay running; their lease runs out and they are tried again (deleting twice
         # is harmless: OpenAI's 404 counts as done).
@@ -581,25 +470,21 @@ def _record(plugin, outcomes: list[Outcome], at: dt.datetime, settings: Settings
                     exc.orig)
 
 
-def _is_busy(session, exc: OperationalError) -> bool:
-    """SQLite refusing a second writer for now (``database is locked``)."""
-    return session.get_bind().dialect.name == "sqlite" and "locked" in str(exc.orig).lower()
-
 
 # -- by hand (CLI, pages) --------------------------------------------------------------------------------
 
 
-def get_operation(plugin, operation_id: int, *, team_id: int | None = None) -> RemoteOperation:
+def get_operation(deps, operation_id: int, *, team_id: int | None = None) -> RemoteOperation:
     query = sa.select(RemoteOperation).where(RemoteOperation.id == operation_id)
     if team_id is not None:
         query = query.where(RemoteOperation.team_id == team_id)
-    operation = plugin.db.session.execute(query).scalar_one_or_none()
+    operation = deps.session.execute(query).scalar_one_or_none()
     if operation is None:
         raise NotFound(f"Remote operation {operation_id} not found.")
     return operation
 
 
-def list_operations(plugin, *, status: str | None = None, team_id: int | None = None,
+def list_operations(deps, *, status: str | None = None, team_id: int | None = None,
                     offset: int = 0, limit: int | None = None) -> list[RemoteOperation]:
     """Operations newest first, optionally of one status and one team."""
     if status is not None and status not in OPERATION_STATUSES:
@@ -613,20 +498,20 @@ def list_operations(plugin, *, status: str | None = None, team_id: int | None = 
     query = query.order_by(RemoteOperation.id.desc()).offset(offset)
     if limit is not None:
         query = query.limit(limit)
-    return list(plugin.db.session.execute(query).scalars())
+    return list(deps.session.execute(query).scalars())
 
 
-def retry(plugin, operation_ids=None, *, team_id: int | None = None,
+def retry(deps, operation_ids=None, *, team_id: int | None = None,
           now: dt.datetime | None = None) -> list[RemoteOperation]:
     """Make operations due now with a fresh set of attempts: the given ones (failed or pending;
     409 for one that is running or done), or without ids every failed one. Does not run them:
     :func:`dispatch` (or ``run``) does."""
-    session = plugin.db.session
+    session = deps.session
     at = now or utcnow()
     if operation_ids is None:
-        operations = list_operations(plugin, status=FAILED, team_id=team_id)
+        operations = list_operations(deps, status=FAILED, team_id=team_id)
     else:
-        operations = [get_operation(plugin, i, team_id=team_id) for i in operation_ids]
+        operations = [get_operation(deps, i, team_id=team_id) for i in operation_ids]
         busy = [o for o in operations if o.status not in (FAILED, PENDING)]
         if busy:
             raise Conflict("Only failed or pending operations can be retried: " + ", ".join(
@@ -643,7 +528,7 @@ def retry(plugin, operation_ids=None, *, team_id: int | None = None,
 # -- after commit: who runs them ---------------------------------------------------------------------------
 
 
-def run_now(plugin, ids) -> list[RemoteOperation]:
+def run_now(deps, ids) -> list[RemoteOperation]:
     """Try the given pending operations at once, in the calling thread (a service that has just
     committed them wants OpenAI cleaned up before it answers), then :func:`dispatch` so the
     backend retries those that failed.
@@ -654,57 +539,55 @@ def run_now(plugin, ids) -> list[RemoteOperation]:
     ids = [i for i in ids if i is not None]
     if not ids:
         return []
-    if plugin.config.get(CONFIG_PREFIX + "TASK_BACKEND") == "celery":
-        dispatch(plugin)  # the Celery workers carry them out; the web process does not
+    if deps.settings.task_backend == "celery":
+        dispatch(deps)  # the Celery workers carry them out; the web process does not
         return []
-    tried = run_pending(plugin, ids=ids, limit=len(ids))
+    tried = run_pending(deps, ids=ids, limit=len(ids))
     if any(operation.status == PENDING for operation in tried):
-        dispatch(plugin)
+        dispatch(deps)
     return tried
 
 
-def resume(plugin) -> int:
+def resume(deps) -> int:
     """At start-up: have what an earlier process left in the outbox carried out (the thread
     worker only starts when told). Returns how many operations are pending or running; a
     ``running`` one is retaken once its lease is over. Needs the app context."""
-    unfinished = plugin.db.session.execute(
+    unfinished = deps.session.execute(
         sa.select(sa.func.count()).select_from(RemoteOperation)
         .where(RemoteOperation.status.in_((PENDING, RUNNING)))).scalar_one()
     if unfinished:
-        dispatch(plugin)
+        dispatch(deps)
     return unfinished
 
 
-def dispatch(plugin) -> None:
+def dispatch(deps) -> None:
     """Have the recorded operations carried out, per ``OCS_ASSISTANTS_TASK_BACKEND``; call it
     after the commit that recorded them. Never raises for OpenAI failures (they are retried)."""
-    backend = plugin.config.get(CONFIG_PREFIX + "TASK_BACKEND", "thread")
+    backend = deps.settings.task_backend
     if backend == "eager":
-        run_pending(plugin)
+        run_pending(deps)
     elif backend == "celery":  # only a message: the web process carries out nothing itself
         from .celery_tasks import send_run
 
-        send_run(getattr(plugin, "celery_tasks", None))
+        send_run(deps.celery_tasks)
     else:
-        worker_for(plugin).wake()
+        worker_for(deps).wake()
 
 
-def worker_for(plugin) -> "ThreadWorker":
+def worker_for(deps) -> "ThreadWorker":
     """The app's :class:`ThreadWorker`, started if it is not running."""
-    from flask import current_app
-
     with _WORKERS_LOCK:
-        worker = getattr(plugin, "operations_worker", None)
+        worker = deps.worker
         if worker is None:
-            worker = ThreadWorker(current_app._get_current_object())
-            plugin.operations_worker = worker
+            worker = ThreadWorker(deps)
+            deps.worker = worker
     worker.start()
     return worker
 
 
-def stop_worker(plugin, timeout: float | None = 10.0) -> None:
+def stop_worker(deps, timeout: float | None = 10.0) -> None:
     """Stop the app's thread worker, if it runs (after its current batch)."""
-    worker = getattr(plugin, "operations_worker", None)
+    worker = deps.worker
     if worker is not None:
         worker.stop(timeout)
 
@@ -720,8 +603,8 @@ class ThreadWorker:
     context and database session. Stopping lets the current batch finish; an operation cut off
     by the process dying is retaken after its lease."""
 
-    def __init__(self, app):
-        self.app = app
+    def __init__(self, deps: "Dependencies"):
+        self.deps = deps
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._idle = threading.Event()
@@ -758,20 +641,18 @@ class ThreadWorker:
         return self._idle.wait(timeout)
 
     def _loop(self) -> None:
-        from ..extension import get_state
-
+        deps = self.deps
+        interval = deps.settings.outbox.poll_interval
         while not self._stop.is_set():
             self._wake.clear()
             tried = []
-            with self.app.app_context():
-                plugin = get_state(self.app)
+            with deps.app_context():
                 try:
-                    tried = run_pending(plugin, stop=self._stop, worker=worker_name("thread"))
+                    tried = run_pending(deps, stop=self._stop, worker=worker_name("thread"))
                 except Exception:  # a database outage must not kill the worker: log, poll again
                     log.exception("the remote-operations worker failed; it will try again")
                 finally:
-                    plugin.db.session.remove()
-                interval = Settings.from_config(plugin.config).poll_interval
+                    deps.session.remove()
             if tried:
                 continue  # more may be due (a batch at most ``limit``): look again at once
             with self._lock:

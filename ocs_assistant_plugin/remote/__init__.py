@@ -7,6 +7,8 @@ configurations are the same.
 """
 from __future__ import annotations
 
+from typing import Callable
+
 from ..errors import ConfigurationError
 from .assistants import AssistantsGateway
 from .base import (
@@ -44,9 +46,30 @@ def gateway_for(backend: str, client, *, concurrency: int = 8) -> Gateway:
     return cls(client, concurrency=concurrency)
 
 
+class GatewayFactory:
+    """Makes the gateway of a backend, or the file storage, for a team's OpenAI client.
+
+    :param client_for: ``team_id -> openai.OpenAI`` (the ``ocs_openai_client`` hook).
+    :param concurrency: at most this many requests of one call side by side.
+    """
+
+    def __init__(self, client_for: Callable[[int | None], object], *, concurrency: int = 8):
+        self.client_for = client_for
+        self.concurrency = concurrency
+
+    def gateway(self, backend: str, team_id: int | None) -> Gateway:
+        """The remote gateway of ``backend`` for the team's client."""
+        return gateway_for(backend, self.client_for(team_id), concurrency=self.concurrency)
+
+    def storage(self, team_id: int | None) -> RemoteStorage:
+        """Files and vector stores of the team's OpenAI account."""
+        return RemoteStorage(self.client_for(team_id))
+
+
 __all__ = [
     "BACKENDS", "BUILTIN_TOOLS", "TOOLS_WITH_FILES", "AssistantSpec", "AssistantsGateway",
-    "Gateway", "KnownFiles", "PushResult", "RemoteAssistant", "RemoteFile", "RemoteStorage",
-    "ResponsesGateway", "StoreFilesChange", "StoreListing", "build_request", "gateway_for", "normalize_spec", "spec_differences",
+    "Gateway", "GatewayFactory", "KnownFiles", "PushResult", "RemoteAssistant", "RemoteFile",
+    "RemoteStorage", "ResponsesGateway", "StoreFilesChange", "StoreListing", "build_request",
+    "gateway_for", "normalize_spec", "spec_differences",
     "specs_equal", "translated_errors",
 ]

@@ -25,6 +25,7 @@ as the client's ``max_retries``, each attempt with its own token and its own not
 """
 from __future__ import annotations
 
+import datetime as dt
 import numbers
 import secrets
 import time
@@ -32,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Callable, TypeVar
 
 from ..errors import RemoteError
+from . import backoff
 
 T = TypeVar("T")
 
@@ -86,27 +88,20 @@ def request_timeout(client) -> float:
     return max(phases) if phases else NO_TIMEOUT
 
 
-def retryable(exc: RemoteError) -> bool:
+def retryable(exc: Exception) -> bool:
     """What the SDK itself would have retried for a create: no answer, 429, or 5xx."""
-    if exc.outcome_unknown:
+    if getattr(exc, "outcome_unknown", False):
         return True
-    status = exc.remote_status
+    status = getattr(exc, "remote_status", None)
     return status is not None and (status == 429 or status >= 500)
 
 
 def retry_delay(attempt: int, exc: BaseException) -> float:
     """Seconds before the next attempt: what OpenAI asked for (``Retry-After`` in seconds), else
     :data:`RETRY_DELAY` doubling; at most :data:`MAX_RETRY_DELAY`."""
-    asked = None
-    cause = exc.__cause__
-    headers = getattr(getattr(cause, "response", None), "headers", None)
-    if headers is not None:
-        try:
-            asked = float(headers.get("retry-after") or "")
-        except ValueError:
-            asked = None
-    delay = asked if asked is not None else RETRY_DELAY * 2 ** min(attempt - 1, 10)
-    return max(0.0, min(delay, MAX_RETRY_DELAY))
+    return backoff.retry_delay(attempt, first=dt.timedelta(seconds=RETRY_DELAY),
+                               maximum=dt.timedelta(seconds=MAX_RETRY_DELAY),
+                               retry_after=getattr(exc, "retry_after", None)).total_seconds()
 
 
 def create_once_per_attempt(client, leftovers: list, create: Callable[[object, str], T],

@@ -22,6 +22,8 @@ Messages are written for an admin: what the plugin was doing, what OpenAI said, 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import email.utils
 from collections.abc import Iterator
 
 import openai
@@ -101,8 +103,42 @@ def _assistants_api_missing(exc: openai.APIStatusError) -> bool:
     return in_assistants_api and _openai_message(exc).startswith("Invalid URL")
 
 
-def translate(exc: openai.OpenAIError, action: str) -> RemoteError:
-    """The plugin error for one SDK exception; ``action`` says what was being done."""
+def retry_after_seconds(headers, now: dt.datetime | None = None) -> float | None:
+    """The wait OpenAI asked for in a response's headers (``retry-after-ms``, or
+    ``Retry-After`` in seconds or as an HTTP date, counted from ``now``), or ``None``."""
+    milliseconds = headers.get("retry-after-ms")
+    if milliseconds:
+        try:
+            return max(float(milliseconds) / 1000, 0.0)
+        except ValueError:
+            pass  # malformed: try the other header
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass  # not a number of seconds: an HTTP date
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.timezone.utc)
+    return max((when - (now or dt.datetime.now(dt.timezone.utc))).total_seconds(), 0.0)
+
+
+def translate(exc: openai.OpenAIError, action: str, *, now: dt.datetime | None = None) -> RemoteError:
+    """The plugin error for one SDK exception; ``action`` says what was being done. The error's
+    ``retry_after`` is the wait OpenAI asked for (seconds from ``now``), if it said."""
+    error = _translate(exc, action)
+    headers = getattr(getattr(exc, "response", None), "headers", None)
+    if headers is not None:
+        error.retry_after = retry_after_seconds(headers, now)
+    return error
+
+
+def _translate(exc: openai.OpenAIError, action: str) -> RemoteError:
     if isinstance(exc, openai.APIConnectionError):
         return RemoteUnavailable(
             f"OpenAI could not be reached while {action}: {_connection_cause(exc)}{_where(exc)}. "

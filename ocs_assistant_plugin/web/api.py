@@ -4,8 +4,7 @@ Each view reads the request, hands it to :class:`~.assistants.AssistantService` 
 answer with a schema. The route table :data:`ROUTES` drives both the URL rules and the OpenAPI
 document, so the two cannot drift apart. Errors become JSON in :mod:`.blueprint`.
 
-Another module adds API routes the same way (``from .api import api_route``) and is listed in
-:data:`.blueprint.API_MODULES` so it is imported before the routes are registered.
+A new route is one more ``@api_route`` view in this module.
 """
 from __future__ import annotations
 
@@ -20,11 +19,15 @@ from werkzeug.exceptions import NotFound as RouteNotFound
 from werkzeug.routing import Map, Rule
 
 from . import csrf, uploads
+from .openapi import build_document
 from .. import schemas
-from ..lifecycle.assistants import AssistantService, validate
+from .._version import __version__
+from .state import settings, team_archive, team_assistants, team_sync
+from ..errors import InvalidInput, PluginError
+from ..lifecycle.assistants import validate
 from ..lifecycle.trying import Answer, TryService
-from ..errors import InvalidInput, NotAuthenticated, PluginError
-from ..extension import get_state
+from ..lifecycle.versions import release_versions
+from ..outbox.queue import list_operations as operations_of
 
 log = logging.getLogger(__name__)
 
@@ -104,14 +107,6 @@ def no_route(rest: str):
 # -- helpers ------------------------------------------------------------------------------------
 
 
-def _service() -> AssistantService:
-    plugin = get_state()
-    team_id = plugin.current_team_id()
-    if team_id is None:
-        raise NotAuthenticated("Sign in to a team to manage its assistants.")
-    return AssistantService(plugin, team_id)
-
-
 def _json_body() -> dict:
     try:
         data = request.get_json(silent=True)
@@ -142,7 +137,7 @@ def _assistant_json(assistant, status: int = 200):
 def list_assistants():
     query = _query(schemas.ListQuerySchema())
     search = query.pop("q", None)
-    page = _service().list(search=search, **query)
+    page = team_assistants().list(search=search, **query)
     next_url = None
     if page.has_next:
         next_url = url_for(request.endpoint, archived=str(query["archived"]).lower(),
@@ -155,7 +150,7 @@ def list_assistants():
            body="AssistantInput", response="Assistant", status=201, response_text="Created",
            errors=COMMON_ERRORS + REMOTE_ERRORS)
 def create_assistant():
-    return _assistant_json(_service().create(_json_body()), 201)
+    return _assistant_json(team_assistants().create(_json_body()), 201)
 
 
 @api_route("/assistants/import", "POST", summary="Import an assistant that exists in OpenAI",
@@ -168,15 +163,15 @@ def create_assistant():
 def import_assistant():
     body = validate(schemas.ImportInputSchema(), _json_body())
     if "vector_store_id" in body:
-        return _assistant_json(_service().import_vector_store(
+        return _assistant_json(team_assistants().import_vector_store(
             body["vector_store_id"], body["model"], body.get("name")), 201)
-    return _assistant_json(_service().import_assistant(body["openai_assistant_id"]), 201)
+    return _assistant_json(team_assistants().import_assistant(body["openai_assistant_id"]), 201)
 
 
 @api_route("/assistants/<int:assistant_id>", "GET", summary="Read an assistant",
            response="Assistant", errors=COMMON_ERRORS + (404,))
 def get_assistant(assistant_id: int):
-    return _assistant_json(_service().get(assistant_id))
+    return _assistant_json(team_assistants().get(assistant_id))
 
 
 @api_route("/assistants/<int:assistant_id>", "PATCH", summary="Change an assistant and push it",
@@ -185,7 +180,7 @@ def get_assistant(assistant_id: int):
            description="Saves and pushes in one step: if the push fails nothing is saved. "
                        "Versions are read-only (409).")
 def update_assistant(assistant_id: int):
-    return _assistant_json(_service().update(assistant_id, _json_body()))
+    return _assistant_json(team_assistants().update(assistant_id, _json_body()))
 
 
 @api_route("/assistants/<int:assistant_id>/files", "POST",
@@ -200,8 +195,8 @@ def upload_file(assistant_id: int):
     data.update(request.files.to_dict())
     upload = validate(schemas.FileUploadSchema(), data)
     stored = upload["file"]
-    record = _service().upload_file(assistant_id, tool=upload["tool"], filename=stored.filename,
-                                    content=uploads.read(stored))
+    record = team_assistants().upload_file(assistant_id, tool=upload["tool"],
+                                           filename=stored.filename, content=uploads.read(stored))
     return jsonify(schemas.AssistantFileSchema().dump(record)), 201
 
 
@@ -212,7 +207,7 @@ def upload_file(assistant_id: int):
                        "deleted too when no other assistant or version uses it.")
 def remove_file(assistant_id: int, file_id: str):
     query = _query(schemas.FileRemoveQuerySchema())
-    _service().remove_file(assistant_id, file_id, tool=query.get("tool"))
+    team_assistants().remove_file(assistant_id, file_id, tool=query.get("tool"))
     return "", 204
 
 
@@ -221,13 +216,6 @@ def remove_file(assistant_id: int, file_id: str):
 SYNC_ERRORS = COMMON_ERRORS + (404, 409) + REMOTE_ERRORS
 _NO_BODY = ("Send no body or `{}`; a form post needs the CSRF token (the `csrf_token` field or the "
             "X-CSRF-Token header).")
-
-
-def _sync_service():
-    from ..lifecycle.sync import SyncService
-
-    service = _service()
-    return SyncService(service.plugin, service.team_id)
 
 
 def _sync_action_input() -> None:
@@ -246,7 +234,7 @@ def _sync_fix(fix: str, *args, **kwargs):
     """Run one of :class:`~.sync.SyncService`'s fixes (these routes take no body) and answer
     the report after it."""
     _sync_action_input()
-    return _sync_json(getattr(_sync_service(), fix)(*args, **kwargs))
+    return _sync_json(getattr(team_sync(), fix)(*args, **kwargs))
 
 
 @api_route("/assistants/<int:assistant_id>/sync", "GET", tag="sync",
@@ -255,7 +243,7 @@ def _sync_fix(fix: str, *args, **kwargs):
            description="The sync check, as the `ocs_assistant_edit_opened` hook returns it. OpenAI "
                        "failing is reported as state `error`, never as an error status.")
 def sync_check(assistant_id: int):
-    return _sync_json(_sync_service().check(assistant_id))
+    return _sync_json(team_sync().report(assistant_id))
 
 
 @api_route("/assistants/<int:assistant_id>/pull", "POST", tag="sync",
@@ -305,7 +293,7 @@ def sync_upload_file(assistant_id: int, file_id: int):
         data.update(request.files.to_dict())
         upload = validate(schemas.SyncFileUploadSchema(), data)
     stored = upload.get("file")
-    report = _sync_service().upload_file(
+    report = team_sync().upload_file(
         assistant_id, file_id, filename=stored.filename if stored else None,
         content=uploads.read(stored) if stored else None)
     return _sync_json(report)
@@ -357,12 +345,10 @@ def sync_remove_remote_file(assistant_id: int, openai_file_id: str):
                        "and its own clone in OpenAI (one request, the same files). Versions and "
                        "archived assistants answer 409.")
 def release_assistant(assistant_id: int):
-    from ..lifecycle.versions import release_versions
-
     body = validate(schemas.ReleaseInputSchema(), _json_body())
-    service = _service()
+    service = team_assistants()
     service.get(assistant_id, "release")
-    (released,) = release_versions(service.plugin, [assistant_id], service.team_id, body["label"])
+    (released,) = release_versions(service.deps, [assistant_id], service.team_id, body["label"])
     return _assistant_json(released.version, 201 if released.created else 200)
 
 
@@ -408,7 +394,7 @@ def _try_events(service, prepared):
                        "answer streams as server-sent events; errors found before OpenAI is "
                        "asked still answer with their status and the JSON error shape.")
 def try_assistant(assistant_id: int):
-    service = TryService(_service())
+    service = TryService(team_assistants())
     prepared = service.prepare(assistant_id, _json_body())
     if request.accept_mimetypes.best_match(["application/json", EVENT_STREAM]) == EVENT_STREAM:
         return Response(stream_with_context(_try_events(service, prepared)),
@@ -420,13 +406,6 @@ def try_assistant(assistant_id: int):
 # -- archiving and the remote-operations outbox ---------------------------------------------------
 
 
-def _archive_service():
-    from ..lifecycle.archival import ArchiveService
-
-    service = _service()
-    return ArchiveService(service.plugin, service.team_id)
-
-
 @api_route("/assistants/<int:assistant_id>/archive-check", "GET",
            summary="Check whether an assistant can be archived", tag="archiving",
            response=schemas.ArchiveCheckSchema, errors=COMMON_ERRORS + (404, 409, 502),
@@ -436,8 +415,8 @@ def _archive_service():
                        "archived with it. 409 for a version or an archived assistant; 502 when "
                        "a provider answers something invalid (its kind and field are named).")
 def archive_check(assistant_id: int):
-    check = _archive_service().check(assistant_id)
-    return jsonify(schemas.ArchiveCheckSchema().dump(check.to_dict()))
+    check = team_archive().archive_check(assistant_id)
+    return jsonify(schemas.ArchiveCheckSchema().dump(check))
 
 
 @api_route("/assistants/<int:assistant_id>/archive", "POST",
@@ -450,9 +429,8 @@ def archive_check(assistant_id: int):
                        "the fresh ArchiveCheck and `error` (code `archive_blocked`), see "
                        "ArchiveBlocked.")
 def archive_assistant(assistant_id: int):
-    result = _archive_service().archive(assistant_id)
-    return jsonify(schemas.ArchiveResultSchema().dump({
-        **result.to_dict(), "operations": result.operations}))
+    result = team_archive().archive(assistant_id)
+    return jsonify(schemas.ArchiveResultSchema().dump(result))
 
 
 @api_route("/operations", "GET", summary="The team's remote operations (the outbox)",
@@ -461,13 +439,11 @@ def archive_assistant(assistant_id: int):
            description="Deletions in OpenAI recorded by archiving and other changes, newest "
                        "first, with their state, attempts, last error and next attempt.")
 def list_operations():
-    from ..outbox.queue import list_operations as operations_of
-
     query = _query(schemas.OperationsQuerySchema())
-    service = _service()
+    service = team_assistants()
     service.require("view")
-    size = service.plugin.config["OCS_ASSISTANTS_PAGE_SIZE"]
-    rows = operations_of(service.plugin, status=query.get("status"), team_id=service.team_id,
+    size = settings().page_size
+    rows = operations_of(service.deps, status=query.get("status"), team_id=service.team_id,
                          offset=(query["page"] - 1) * size, limit=size + 1)
     next_url = None
     if len(rows) > size:
@@ -480,8 +456,5 @@ def list_operations():
 @api_route("/openapi.json", "GET", summary="This document", tag="meta",
            response_text="The OpenAPI 3 document of this API.")
 def openapi_document():
-    from .. import __version__
-    from .openapi import build_document
-
     server_url = url_for(request.endpoint).rsplit("/openapi.json", 1)[0]
     return jsonify(build_document(ROUTES, server_url, __version__))

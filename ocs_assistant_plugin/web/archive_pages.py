@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, request, url_for
 
-from ..outbox import queue as operations
-from ..lifecycle.archival import ArchiveService
-from ..errors import ArchiveBlocked, Forbidden, InvalidInput, NotAuthenticated, PluginError
-from ..extension import get_state
+from .notices import notify, render_page
+from .state import team_archive, team_assistants
+from ..errors import ArchiveBlocked, Forbidden, InvalidInput, PluginError
 from ..models import OPERATION_STATUSES
+from ..outbox import queue as operations
+from ..schemas import ArchiveCheckSchema
 
 #: The edit page's query argument that opens the archive modal (``?archive=check``).
 MODAL_ARG = "archive"
@@ -35,21 +36,14 @@ def register(bp: Blueprint) -> None:
     bp.context_processor(lambda: {"ocs_archive_check": archive_check_for_page})
 
 
-def _team_id() -> int:
-    team_id = get_state().current_team_id()
-    if team_id is None:
-        raise NotAuthenticated("Sign in to a team to manage its assistants.")
-    return team_id
-
-
 def archive_check_for_page(assistant) -> dict:
     """For the modal: ``{"check": ArchiveCheck dict}`` or ``{"error": message}`` (a provider
     that answered badly, no permission, ...); never raises a plugin error into the page."""
     try:
-        check = ArchiveService(get_state(), _team_id()).check(assistant.id)
+        check = team_archive().archive_check(assistant.id)
     except PluginError as exc:
         return {"error": exc.message}
-    return {"check": check.to_dict()}
+    return {"check": ArchiveCheckSchema().dump(check)}
 
 
 def _modal_url(assistant_id: int) -> str:
@@ -59,9 +53,7 @@ def _modal_url(assistant_id: int) -> str:
 
 def assistant_archive(assistant_id: int):
     """The modal's confirm button."""
-    from .pages import notify
-
-    service = ArchiveService(get_state(), _team_id())
+    service = team_archive()
     try:
         result = service.archive(assistant_id)
     except ArchiveBlocked:
@@ -78,31 +70,24 @@ def assistant_archive(assistant_id: int):
 
 
 def operation_list():
-    from .pages import render_page
-
-    plugin = get_state()
-    team_id = _team_id()
-    if not plugin.authorize("view", team_id, None):
-        raise Forbidden(f"You may not view assistants in team {team_id}.")
+    service = team_assistants()
+    service.require("view")
     status = request.args.get("status") or None
     if status is not None and status not in OPERATION_STATUSES:
         raise InvalidInput(f"Unknown status {status!r}.",
                            {"status": [f"Must be one of {', '.join(OPERATION_STATUSES)}."]})
-    rows = operations.list_operations(plugin, status=status, team_id=team_id,
+    rows = operations.list_operations(service.deps, status=status, team_id=service.team_id,
                                       limit=OPERATIONS_PAGE_SIZE)
     return render_page("ocs_assistants/operations.html", operations=rows, status_filter=status,
                        statuses=OPERATION_STATUSES)
 
 
 def operation_retry(operation_id: int):
-    from .pages import notify
-
-    plugin = get_state()
-    team_id = _team_id()
+    service = team_assistants()
     for action in ("archive", "view"):
-        if not plugin.authorize(action, team_id, None):
-            raise Forbidden(f"You may not {action} remote operations in team {team_id}.")
-    operations.retry(plugin, [operation_id], team_id=team_id)
-    operations.dispatch(plugin)
+        if not service.deps.hooks.authorize(action, service.team_id, None):
+            raise Forbidden(f"You may not {action} remote operations in team {service.team_id}.")
+    operations.retry(service.deps, [operation_id], team_id=service.team_id)
+    operations.dispatch(service.deps)
     notify(f"Operation {operation_id} will be tried again.")
     return redirect(url_for(".operation_list"))

@@ -1,4 +1,4 @@
-"""The blueprint: the JSON API (and, added by :mod:`.pages`, the admin pages) and its errors.
+"""The blueprint: the JSON API, the admin pages (:mod:`.pages`) and their errors.
 
 Error handlers are registered on the blueprint only, never on the host's app. API requests get
 the one JSON error shape; page requests get ``ocs_assistants/error.html`` when a template of that
@@ -11,8 +11,6 @@ them: catch-all rules keep unknown URLs below the prefix inside the blueprint (t
 """
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 import re
 
@@ -24,24 +22,20 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import NotFound as RouteNotFound
 from werkzeug.routing import Map, PathConverter, Rule
 
-from . import api, csrf, uploads
-from ..errors import HTTPError, InvalidInput, PluginError
-from ..schemas import ID_MAX, describe_unknown, flatten_messages
+from . import api, csrf, pages, uploads
+from ..errors import HTTPError, PluginError
+from ..schemas import ID_MAX, invalid_input
 
 log = logging.getLogger(__name__)
 
 ERROR_TEMPLATE = "ocs_assistants/error.html"
-#: Modules (relative to this package) that add JSON API routes with ``api.api_route``; imported
-#: before the routes are registered, so their views are routed and in the OpenAPI document.
-API_MODULES: tuple[str, ...] = ()
 #: The endpoint (in the blueprint) of the catch-all rules for unknown page URLs.
 NO_PAGE_ENDPOINT = "no_page"
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
 def build_blueprint(name: str = "ocs_assistants", *, catch_unknown_pages: bool = True) -> Blueprint:
-    """A new blueprint with the API routes and error handlers. Page modules add their routes
-    with ``register(bp)`` before the blueprint is registered on an app.
+    """A new blueprint with the API routes, the admin pages and the error handlers.
 
     ``catch_unknown_pages``: answer unknown URLs below the prefix with the plugin's error page
     (the extension turns it off when the blueprint is mounted at the root, where every unknown
@@ -51,10 +45,8 @@ def build_blueprint(name: str = "ocs_assistants", *, catch_unknown_pages: bool =
     # First of the blueprint's deferred functions: the catch-alls below need the converter.
     bp.record_once(lambda state: state.app.url_map.converters.setdefault(
         AnyPathConverter.NAME, AnyPathConverter))
-    for module in API_MODULES:
-        importlib.import_module(f"{__package__}.{module}")
     api.register(bp)
-    _register_pages(bp)
+    pages.register(bp)
     if catch_unknown_pages:
         # Last, so that at "/" the list page answers GET before this rule is tried.
         bp.add_url_rule("/", endpoint=NO_PAGE_ENDPOINT, view_func=no_page, methods=ALL_METHODS,
@@ -132,12 +124,6 @@ def guard_request():
     return None
 
 
-def _register_pages(bp: Blueprint) -> None:
-    if importlib.util.find_spec(f"{__package__}.pages") is None:
-        return  # no admin pages in this build: the JSON API alone
-    importlib.import_module(f"{__package__}.pages").register(bp)
-
-
 def no_page(rest: str):
     """Unknown page URL below the prefix: 404, or 405 with ``Allow`` when a page has that URL
     but not for this method."""
@@ -173,8 +159,7 @@ def handle_plugin_error(error: PluginError):
 
 
 def handle_validation_error(error: ValidationError):
-    fields = describe_unknown(flatten_messages(error.messages))
-    return error_response(InvalidInput(f"Invalid input: check {', '.join(sorted(fields))}.", fields))
+    return error_response(invalid_input(error))
 
 
 def _code_for(error: HTTPException) -> str:

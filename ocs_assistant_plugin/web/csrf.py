@@ -19,6 +19,7 @@ from wtforms.validators import ValidationError
 
 from ..errors import ConfigurationError, CsrfFailed
 
+from .state import plugin_state
 FORM_FIELD = "csrf_token"
 #: The headers Flask-WTF reads the token from (``WTF_CSRF_HEADERS`` overrides, as there).
 HEADERS = ("X-CSRFToken", "X-CSRF-Token")
@@ -26,7 +27,7 @@ CHANGING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def enabled() -> bool:
-    return bool(current_app.config["OCS_ASSISTANTS_CSRF_ENABLED"])
+    return plugin_state().settings.csrf_enabled
 
 
 def _need_secret_key() -> None:

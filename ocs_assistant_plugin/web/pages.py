@@ -1,8 +1,7 @@
 """The admin pages: list, create, edit (files, sync report, versions), import.
 
 Pages are thin. Each view turns form fields into the service's input, calls the service layer
-(:class:`~.assistants.AssistantService`, and the sync and versions services when they are
-installed), and renders a template under ``templates/ocs_assistants/``. A host restyles a page
+(:class:`~.assistants.AssistantService`, the sync and versions services), and renders a template under ``templates/ocs_assistants/``. A host restyles a page
 by placing a template of the same path in its own templates folder, and gives the pages its
 layout with ``OCS_ASSISTANTS_BASE_TEMPLATE`` (a template with ``title`` and ``content`` blocks).
 
@@ -14,9 +13,7 @@ Rules every view keeps:
 - an OpenAI failure is a clear alert on the page (with the error's 502/503 status), never a
   500 page; a success redirects (post/redirect/get) and shows a notice once.
 
-Notices are kept in the session under the plugin's own key rather than Flask's ``flash``, so a
-host layout that shows flashed messages does not show them twice, and one that does not still
-shows them.
+Notices after a redirect: :mod:`.notices`.
 """
 from __future__ import annotations
 
@@ -24,22 +21,23 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, redirect, request, url_for
 
 from . import archive_pages, csrf, uploads
-from ..lifecycle import sync, versions
+from .notices import notify, render_page
+from .state import settings, team_assistants
+from ..lifecycle import versions
 from ..lifecycle.assistants import AssistantService, validate
+from ..lifecycle.sync import SyncService
 from ..errors import (
     Conflict,
     Forbidden,
     InvalidInput,
-    NotAuthenticated,
     NotFound,
     PayloadTooLarge,
     PluginError,
     RemoteError,
 )
-from ..extension import CONFIG_PREFIX, get_state
 from ..models import Assistant
 from ..remote.base import BUILTIN_TOOLS, TOOLS_WITH_FILES
 from ..schemas import (
@@ -50,9 +48,8 @@ from ..schemas import (
     AssistantInputSchema,
     FileUploadSchema,
     SyncFileUploadSchema,
+    SyncReportSchema,
 )
-
-NOTICES_KEY = "_ocs_assistants_notices"
 
 #: Models offered as suggestions in the form (any model name is accepted).
 SUGGESTED_MODELS = ("gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano",
@@ -111,9 +108,8 @@ def register(bp: Blueprint) -> None:
 
 def page_context() -> dict:
     """What every template of the blueprint can use, the error page included."""
-    config = get_state().config
     return {
-        "ocs_base_template": config[CONFIG_PREFIX + "BASE_TEMPLATE"],
+        "ocs_base_template": settings().base_template,
         "ocs_csrf_enabled": csrf.enabled(),
         "ocs_json": _pretty_json,
         "tool_labels": TOOL_LABELS,
@@ -128,28 +124,6 @@ def _pretty_json(value) -> str:
 
 
 # -- shared helpers -----------------------------------------------------------------------------
-
-
-def _service() -> AssistantService:
-    plugin = get_state()
-    team_id = plugin.current_team_id()
-    if team_id is None:
-        raise NotAuthenticated("Sign in to a team to manage its assistants.")
-    return AssistantService(plugin, team_id)
-
-
-def notify(message: str, kind: str = "success") -> None:
-    """Show ``message`` on the next page this session renders (after a redirect)."""
-    if not current_app.secret_key:
-        return  # no session to carry it (a host without SECRET_KEY and with CSRF off)
-    session[NOTICES_KEY] = [*session.get(NOTICES_KEY, []), [kind, message]]
-
-
-def render_page(template: str, status: int = 200, **context):
-    """Render a page template with the notices waiting for this session."""
-    notices = session.pop(NOTICES_KEY, []) if NOTICES_KEY in session else []
-    context.setdefault("alerts", [])
-    return render_template(template, ocs_notices=notices, **context), status
 
 
 def _field_errors(error: PluginError, known: set[str]) -> tuple[dict[str, list[str]], list[str]]:
@@ -368,7 +342,7 @@ def _team_has_assistants(service: AssistantService) -> bool:
 
 
 def assistant_list():
-    service = _service()
+    service = team_assistants()
     # A search no name can match (a NUL) is simply dropped from it.
     search = request.args.get("q", "").replace("\x00", "").strip()[:SEARCH_MAX]
     view = request.args.get("view", "working")
@@ -388,7 +362,7 @@ def assistant_list():
 
 
 def assistant_new():
-    service = _service()
+    service = team_assistants()
     service.require("create")
     if request.method == "GET":
         return _form_page("ocs_assistants/new.html", AssistantForm())
@@ -423,7 +397,7 @@ def _import_from_form(service, typed: dict):
 
 
 def assistant_import():
-    service = _service()
+    service = team_assistants()
     service.require("import")
     typed = {name: "" for name in _IMPORT_FIELDS}
     if request.method == "GET":
@@ -451,7 +425,7 @@ def assistant_import():
 
 
 def assistant_edit(assistant_id: int):
-    service = _service()
+    service = team_assistants()
     assistant = service.get(assistant_id)
     read_only = assistant.is_version or assistant.archived
     if request.method == "GET":
@@ -488,9 +462,9 @@ def _edit_page(service: AssistantService, assistant: Assistant, form: AssistantF
     alerts = list(alerts or [])
     sync = _sync_service(service)
     report = None
-    if check_sync and sync is not None and not assistant.archived:
+    if check_sync and not assistant.archived:
         try:
-            report = sync.check(assistant.id).to_dict()
+            report = SyncReportSchema().dump(sync.report(assistant.id))
         except Forbidden:
             report = None  # may view, may not sync: the page simply has no report
     template = "ocs_assistants/view.html" if form is None else "ocs_assistants/edit.html"
@@ -498,7 +472,7 @@ def _edit_page(service: AssistantService, assistant: Assistant, form: AssistantF
     return _form_page(template, form or AssistantForm(), status, assistant=assistant,
                       working=working, versions=_versions_of(assistant), report=report,
                       sync_checked=check_sync and not assistant.archived,
-                      sync_actions=sync is not None, alerts=alerts,
+                      sync_actions=True, alerts=alerts,
                       files_by_tool={tool: assistant.files_for(tool) for tool in TOOLS_WITH_FILES},
                       stored_content={f.id for f in assistant.files if f.content_id is not None},
                       api_prefix=url_for(".assistant_list").rstrip("/") + "/api",
@@ -529,7 +503,7 @@ def _versions_of(assistant: Assistant) -> list[Assistant]:
 
 def file_upload(assistant_id: int):
     """The upload form's target without JavaScript (the script posts to the JSON API instead)."""
-    service = _service()
+    service = team_assistants()
     try:
         chosen = request.files.get("file")
         if chosen is None or not chosen.filename:
@@ -553,7 +527,7 @@ def file_upload(assistant_id: int):
 
 
 def file_remove(assistant_id: int, file_id: int):
-    service = _service()
+    service = team_assistants()
     tool = request.form.get("tool") or None
     try:
         service.remove_file(assistant_id, file_id, tool=tool)
@@ -574,9 +548,8 @@ def _form_for(assistant: Assistant) -> AssistantForm | None:
 # -- sync fixes ---------------------------------------------------------------------------------
 
 
-def _sync_service(service: AssistantService):
-    """The team's :class:`~.sync.SyncService`."""
-    return sync.SyncService(service.plugin, service.team_id)
+def _sync_service(service: AssistantService) -> SyncService:
+    return SyncService(service)
 
 
 SYNC_ACTIONS = {
@@ -599,10 +572,10 @@ FIX_ERRORS = (InvalidInput, Conflict, NotFound, PayloadTooLarge, RemoteError)
 
 def sync_action(assistant_id: int, action: str):
     """Pull, push or restore, after the confirmation the page asks for."""
-    service = _service()
+    service = team_assistants()
     service.get(assistant_id)  # 404 for another team's assistant, whatever the action
     sync = _sync_service(service)
-    if action not in SYNC_ACTIONS or sync is None:
+    if action not in SYNC_ACTIONS:
         raise InvalidInput(f"Unknown sync action {action!r}.",
                            {"action": [f"Must be one of {', '.join(SYNC_ACTIONS)}."]})
     try:
@@ -616,11 +589,11 @@ def sync_action(assistant_id: int, action: str):
 def sync_file(assistant_id: int):
     """Fix one file of the sync report: upload or remove a file known here, keep or detach a
     file known only in OpenAI."""
-    service = _service()
+    service = team_assistants()
     service.get(assistant_id)
     sync = _sync_service(service)
     fix = request.form.get("fix", "")
-    if fix not in FILE_FIXES or sync is None:
+    if fix not in FILE_FIXES:
         raise InvalidInput(f"Unknown file fix {fix!r}.",
                            {"fix": [f"Must be one of {', '.join(FILE_FIXES)}."]})
     tool = request.form.get("tool") or None

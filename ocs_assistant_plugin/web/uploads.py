@@ -7,9 +7,10 @@ answer is 413 ``payload_too_large`` and nothing reaches OpenAI.
 """
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import request
 from werkzeug.datastructures import FileStorage
 
+from .state import settings
 from ..errors import PayloadTooLarge
 
 CONFIG_KEY = "OCS_ASSISTANTS_MAX_UPLOAD_BYTES"
@@ -18,7 +19,7 @@ FORM_OVERHEAD = 64 * 1024
 
 
 def limit() -> int:
-    return int(current_app.config[CONFIG_KEY])
+    return settings().max_upload_bytes
 
 
 def _too_large() -> PayloadTooLarge:

@@ -12,8 +12,8 @@ from plugin_host import on_assistants_backend
 
 
 @pytest.fixture
-def app(make_app):
-    return make_app(**CONFIG)
+def app_config():
+    return CONFIG
 
 
 @pytest.fixture
@@ -32,17 +32,6 @@ def observer(plugin):
 
 
 @pytest.fixture
-def release(app, plugin):
-    """``release(working_id, label)``: fire ``ocs_release`` as a host does; the version's id."""
-    def fire(working_id: int, label: str = "r1", team_id: int = 1) -> int:
-        with app.app_context():
-            mapping = plugin.hook.ocs_release(assistant_ids=[working_id], team_id=team_id,
-                                              release_label=label)
-        return mapping[working_id]
-    return fire
-
-
-@pytest.fixture
 def bot(api):
     """A working assistant with file_search (its own store) and one file."""
     made = api.create(name="Support bot", builtin_tools=["file_search"])
@@ -51,11 +40,11 @@ def bot(api):
 
 
 @pytest.fixture
-def bot_with_versions(api, bot, release):
+def bot_with_versions(api, bot, release_version):
     """``bot`` with two versions (each change + release makes a new one)."""
-    v1 = release(bot["id"], "r1")
+    v1 = release_version(bot["id"], "r1")
     assert api.patch(f"/assistants/{bot['id']}", json={"instructions": "Be brief."}).status_code == 200
-    v2 = release(bot["id"], "r2")
+    v2 = release_version(bot["id"], "r2")
     assert v1 != v2
     return {"working": bot["id"], "v1": v1, "v2": v2}
 

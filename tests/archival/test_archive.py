@@ -116,10 +116,10 @@ def test_a_reference_that_appears_after_the_check_blocks_with_the_fresh_check(
     assert archived_flags(api, bot_with_versions.values()) == [False, False, False]
 
 
-def test_release_refuses_an_archived_assistant(api, host, bot, release):
+def test_release_refuses_an_archived_assistant(api, host, bot, release_version):
     assert api.post(f"/assistants/{bot['id']}/archive").status_code == 200
     with pytest.raises(Conflict) as refused:
-        release(bot["id"], "late")
+        release_version(bot["id"], "late")
     assert "archived" in refused.value.message
 
 

@@ -12,8 +12,8 @@ TOKEN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @pytest.fixture
-def app(make_app):
-    return make_app(OCS_ASSISTANTS_CSRF_ENABLED=True, **CONFIG)
+def app_config():
+    return {"OCS_ASSISTANTS_CSRF_ENABLED": True, **CONFIG}
 
 
 @pytest.fixture

@@ -26,18 +26,18 @@ class StatementCounter:
 
 
 @pytest.fixture
-def app(make_app):
+def app_config():
     from archive_host import CONFIG
 
     # every release makes a new version, so 50 releases make 50 versions
-    return make_app(OCS_ASSISTANTS_REUSE_UNCHANGED_VERSIONS=False, **CONFIG)
+    return {"OCS_ASSISTANTS_REUSE_UNCHANGED_VERSIONS": False, **CONFIG}
 
 
-def test_a_check_costs_the_same_for_1_and_50_versions(app, api, host, release):
+def test_a_check_costs_the_same_for_1_and_50_versions(app, api, host, release_version):
     few = api.create(name="Few", builtin_tools=["file_search"])["id"]
     many = api.create(name="Many", builtin_tools=["file_search"])["id"]
-    few_version = release(few)
-    many_versions = [release(many, f"r{i}") for i in range(50)]
+    few_version = release_version(few)
+    many_versions = [release_version(many, f"r{i}") for i in range(50)]
     # references on versions make each provider build references, users and all
     host.experiment("Few v1", "published", assistant=few_version)
     flow_few = host.pipeline("Flow few", "released", few)

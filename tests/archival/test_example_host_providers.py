@@ -15,8 +15,8 @@ EXPERIMENTS, PIPELINES, COMBINED = "Experiments", "Pipelines", "Experiments Refe
 
 
 @pytest.fixture
-def app(database_url, openai_standin, tmp_path):
-    app = create_app({
+def example_app(database_url, openai_standin, tmp_path):
+    example_app = create_app({
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_url,
@@ -26,8 +26,8 @@ def app(database_url, openai_standin, tmp_path):
         "OCS_ASSISTANTS_REUSE_UNCHANGED_VERSIONS": False,
         **CONFIG,
     }, instance_path=str(tmp_path / "instance"))
-    yield app
-    with app.app_context():
+    yield example_app
+    with example_app.app_context():
         db.session.remove()
         db.engine.dispose()
 
@@ -35,19 +35,19 @@ def app(database_url, openai_standin, tmp_path):
 class Admin:
     """The plugin's JSON API as a signed-in user of one team."""
 
-    def __init__(self, app, team_name: str):
-        self.app = app
-        with app.app_context():
+    def __init__(self, example_app, team_name: str):
+        self.app = example_app
+        with example_app.app_context():
             team = Team(name=team_name)
             user = User(username=team_name.lower().replace(" ", "-"), team=team)
             user.set_password("secret password")
             db.session.add(user)
             db.session.commit()
             self.team_id, user_id = team.id, user.id
-        self.client = app.test_client()
+        self.client = example_app.test_client()
         with self.client.session_transaction() as session:
             session["user_id"] = user_id
-        self.prefix = app.config["OCS_ASSISTANTS_URL_PREFIX"] + "/api"
+        self.prefix = example_app.config["OCS_ASSISTANTS_URL_PREFIX"] + "/api"
 
     def get(self, path):
         return self.client.get(self.prefix + path)
@@ -66,26 +66,26 @@ class Admin:
 
 
 @pytest.fixture
-def admin(app):
-    return Admin(app, "Team A")
+def admin(example_app):
+    return Admin(example_app, "Team A")
 
 
-def add(app, obj):
-    with app.app_context():
+def add(example_app, obj):
+    with example_app.app_context():
         db.session.add(obj)
         db.session.commit()
         return obj.id
 
 
-def experiment(app, team_id, name, *, assistant=None, pipeline=None, working=None, number=None,
+def experiment(example_app, team_id, name, *, assistant=None, pipeline=None, working=None, number=None,
                published=False, archived=False):
-    return add(app, Experiment(team_id=team_id, name=name, assistant_id=assistant,
+    return add(example_app, Experiment(team_id=team_id, name=name, assistant_id=assistant,
                                pipeline_id=pipeline, working_id=working, version_number=number,
                                published=published, archived=archived))
 
 
-def pipeline(app, team_id, name, *assistants, working=None, number=None, archived=False):
-    return add(app, Pipeline(team_id=team_id, name=name, working_id=working, version_number=number,
+def pipeline(example_app, team_id, name, *assistants, working=None, number=None, archived=False):
+    return add(example_app, Pipeline(team_id=team_id, name=name, working_id=working, version_number=number,
                              archived=archived,
                              nodes=[PipelineNode(position=i, assistant_id=a)
                                     for i, a in enumerate(assistants, start=1)]))
@@ -97,7 +97,7 @@ def summary(body):
 
 
 @pytest.fixture
-def bot(admin):
+def example_bot(admin):
     """A working assistant with two versions: ``(working_id, v1_id, v2_id)``."""
     created = admin.post("/assistants", json={"name": "Helper", "model": "gpt-4o-mini"})
     assert created.status_code == 201, created.get_json()
@@ -108,24 +108,24 @@ def bot(admin):
     return working, v1, v2
 
 
-def test_the_rules_with_the_example_hosts_providers(app, admin, bot, openai_client):
-    working, v1, v2 = bot
+def test_the_rules_with_the_example_hosts_providers(example_app, admin, example_bot, openai_client):
+    working, v1, v2 = example_bot
     team = admin.team_id
     # Helpdesk: working copy (no assistant), v1 released on assistant v1, v2 published on v2
-    helpdesk = experiment(app, team, "Helpdesk")
-    old = experiment(app, team, "Helpdesk", assistant=v1, working=helpdesk, number=1)
-    experiment(app, team, "Helpdesk", assistant=v2, working=helpdesk, number=2, published=True)
+    helpdesk = experiment(example_app, team, "Helpdesk")
+    old = experiment(example_app, team, "Helpdesk", assistant=v1, working=helpdesk, number=1)
+    experiment(example_app, team, "Helpdesk", assistant=v2, working=helpdesk, number=2, published=True)
     # Intake: a working pipeline on the working assistant that no experiment uses
-    intake = pipeline(app, team, "Intake", working)
+    intake = pipeline(example_app, team, "Intake", working)
     # Triage: pipeline version 1 on assistant v1, used by Clinic's published version
-    triage = pipeline(app, team, "Triage")
-    triage_v1 = pipeline(app, team, "Triage", v1, working=triage, number=1)
-    clinic = experiment(app, team, "Clinic")
-    experiment(app, team, "Clinic", pipeline=triage_v1, working=clinic, number=1, published=True)
+    triage = pipeline(example_app, team, "Triage")
+    triage_v1 = pipeline(example_app, team, "Triage", v1, working=triage, number=1)
+    clinic = experiment(example_app, team, "Clinic")
+    experiment(example_app, team, "Clinic", pipeline=triage_v1, working=clinic, number=1, published=True)
     # archived, and another team's: not listed
-    experiment(app, team, "Retired", assistant=v1, archived=True)
-    other = Admin(app, "Team B")
-    experiment(app, other.team_id, "Theirs", assistant=working)
+    experiment(example_app, team, "Retired", assistant=v1, archived=True)
+    other = Admin(example_app, "Team B")
+    experiment(example_app, other.team_id, "Theirs", assistant=working)
 
     response = admin.get(f"/assistants/{working}/archive-check")
 
@@ -142,7 +142,7 @@ def test_the_rules_with_the_example_hosts_providers(app, admin, bot, openai_clie
     assert admin.post(f"/assistants/{working}/archive", json={}).status_code == 409
 
     # the host's own archive flows unblock it (and tell the plugin through the hook)
-    with app.app_context():
+    with example_app.app_context():
         published = db.session.execute(db.select(Experiment).filter_by(
             working_id=helpdesk, version_number=2)).scalar_one()
         lifecycle.archive_experiment_version(published)
@@ -151,7 +151,7 @@ def test_the_rules_with_the_example_hosts_providers(app, admin, bot, openai_clie
     # version 2 was only used by the archived published version: archived by the hook
     assert admin.get(f"/assistants/{v2}").get_json()["archived"] is True
     # Triage v1 was released with Clinic v1: the host archived it with Clinic and reported it
-    with app.app_context():
+    with example_app.app_context():
         assert db.session.get(Pipeline, triage_v1).archived is True
 
     response = admin.post(f"/assistants/{working}/archive", json={})
@@ -160,28 +160,28 @@ def test_the_rules_with_the_example_hosts_providers(app, admin, bot, openai_clie
     assert response.get_json()["archived"] == [working, v1]
     assert {(r["kind"], r["id"]) for r in response.get_json()["auto_archived"]} == {
         ("experiment", old)}
-    with app.app_context():
+    with example_app.app_context():
         assert db.session.get(Experiment, old).archived is True
     remote = remote_assistant_ids(openai_client)
     for assistant_id in (working, v1, v2):
         assert admin.get(f"/assistants/{assistant_id}").get_json()["openai_id"] not in remote
 
 
-def test_a_check_costs_the_same_for_1_and_50_versions(app, admin):
+def test_a_check_costs_the_same_for_1_and_50_versions(example_app, admin):
     ids = {}
     for name, count in (("few", 1), ("many", 50)):
         created = admin.post("/assistants", json={"name": name, "model": "gpt-4o-mini"})
         working = created.get_json()["id"]
         versions = [admin.release(working, f"r{i}") for i in range(count)]
-        flow = pipeline(app, admin.team_id, f"Flow {name}", *versions[:3])
-        bot = experiment(app, admin.team_id, f"Bot {name}", pipeline=flow)
+        flow = pipeline(example_app, admin.team_id, f"Flow {name}", *versions[:3])
+        example_bot = experiment(example_app, admin.team_id, f"Bot {name}", pipeline=flow)
         for number, version in enumerate(versions[:10], start=1):
-            experiment(app, admin.team_id, f"Bot {name}", assistant=version, working=bot,
+            experiment(example_app, admin.team_id, f"Bot {name}", assistant=version, working=example_bot,
                        number=number)
         ids[name] = working
     admin.get(f"/assistants/{ids['few']}/archive-check")  # warm up
 
-    with app.app_context():
+    with example_app.app_context():
         engine = db.engine
     counts = {}
     for name, working in ids.items():

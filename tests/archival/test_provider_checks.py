@@ -88,7 +88,7 @@ def test_a_good_third_provider_gets_its_own_section(api, plugin, bot):
 def test_two_providers_with_one_kind_are_a_configuration_error(app, plugin):
     plugin.register(Providers(FixedProvider(list), FixedProvider(list)), name="twice")
     with app.app_context(), pytest.raises(ConfigurationError) as error:
-        reference_providers(plugin)
+        reference_providers(plugin.deps)
     assert "Two reference providers use kind 'webhook'" in error.value.message
 
 
@@ -98,5 +98,5 @@ def test_a_provider_without_its_shape_is_a_configuration_error(missing, app, plu
     setattr(provider, missing, None)
     plugin.register(Providers(provider), name="broken")
     with app.app_context(), pytest.raises(ConfigurationError) as error:
-        reference_providers(plugin)
+        reference_providers(plugin.deps)
     assert f"webhook.{missing}" in error.value.fields

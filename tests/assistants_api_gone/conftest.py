@@ -15,8 +15,8 @@ def make_app(make_app):
 
 
 @pytest.fixture
-def app(make_app):
-    return make_app(OCS_ASSISTANTS_TASK_BACKEND="eager")
+def app_config():
+    return {"OCS_ASSISTANTS_TASK_BACKEND": "eager"}
 
 
 @pytest.fixture

@@ -57,9 +57,10 @@ class HostObjects:
 
 
 @pytest.fixture
-def app(make_app):
-    return make_app(OCS_ASSISTANTS_CSRF_ENABLED=True, OCS_ASSISTANTS_TASK_BACKEND="eager",
-                    **ASSISTANTS_BACKEND)  # archiving deletes remote assistant objects too
+def app_config():
+    # archiving deletes remote assistant objects too
+    return {"OCS_ASSISTANTS_CSRF_ENABLED": True, "OCS_ASSISTANTS_TASK_BACKEND": "eager",
+            **ASSISTANTS_BACKEND}
 
 
 @pytest.fixture

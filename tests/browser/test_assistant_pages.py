@@ -15,9 +15,9 @@ BETA = {"headers": {"OpenAI-Beta": "assistants=v2"}}
 
 
 @pytest.fixture
-def app(make_app):
+def app_config():
     # The pages create, sync and import remote assistant objects.
-    return make_app(OCS_ASSISTANTS_CSRF_ENABLED=True, **ASSISTANTS_BACKEND)
+    return {"OCS_ASSISTANTS_CSRF_ENABLED": True, **ASSISTANTS_BACKEND}
 
 
 @pytest.fixture
@@ -32,11 +32,6 @@ def site(app):
 def page(open_page):
     """A page of team 1 (the test host takes the team from a header)."""
     return open_page(extra_http_headers={TEAM_HEADER: "1"})
-
-
-@pytest.fixture
-def api(app):
-    return ApiClient(app)
 
 
 def csrf_token(api: ApiClient) -> str:

@@ -15,7 +15,7 @@ USERNAME, PASSWORD, TEAM = "alice", "correct horse", "Team A"
 
 
 @pytest.fixture
-def host(database_url, openai_standin, tmp_path):
+def example_site(database_url, openai_standin, tmp_path):
     """The example host app on the stand-in, with one user; its base URL over HTTP."""
     from example_host import create_app
     from example_host.models import Team, User, db
@@ -42,10 +42,10 @@ def host(database_url, openai_standin, tmp_path):
         db.engine.dispose()
 
 
-def test_create_an_assistant_with_a_file_and_pick_it_on_an_experiment(host, open_page,
+def test_create_an_assistant_with_a_file_and_pick_it_on_an_experiment(example_site, open_page,
                                                                        openai_client):
     page = open_page()
-    page.goto(host + "/")
+    page.goto(example_site + "/")
     page.get_by_label("Username").fill(USERNAME)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()

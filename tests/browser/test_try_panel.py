@@ -19,8 +19,8 @@ QUESTION = "How is a refund paid after a refund request?"
 
 
 @pytest.fixture
-def app(make_app):
-    return make_app(OCS_ASSISTANTS_CSRF_ENABLED=True, OCS_ASSISTANTS_BACKEND="responses")
+def app_config():
+    return {"OCS_ASSISTANTS_CSRF_ENABLED": True, "OCS_ASSISTANTS_BACKEND": "responses"}
 
 
 @pytest.fixture

@@ -26,9 +26,9 @@ def host_backend():
 
 
 @pytest.fixture
-def app(database_url, openai_standin, host_backend, tmp_path):
+def example_app(database_url, openai_standin, host_backend, tmp_path):
     backend = {"OCS_ASSISTANTS_BACKEND": host_backend} if host_backend else {}
-    app = create_app({
+    example_app = create_app({
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_url,
@@ -38,22 +38,22 @@ def app(database_url, openai_standin, host_backend, tmp_path):
         "OCS_ASSISTANTS_TASK_BACKEND": "eager",
         **backend,
     }, instance_path=str(tmp_path / "instance"))
-    yield app
-    with app.app_context():
+    yield example_app
+    with example_app.app_context():
         db.session.remove()
         db.engine.dispose()
 
 
 @pytest.fixture
-def alice(app):
-    make_user(app, "alice", "Team A")
-    return HostClient(app, "alice")
+def alice(example_app):
+    make_user(example_app, "alice", "Team A")
+    return HostClient(example_app, "alice")
 
 
 @pytest.fixture
-def bob(app):
-    make_user(app, "bob", "Team B")
-    return HostClient(app, "bob")
+def bob(example_app):
+    make_user(example_app, "bob", "Team B")
+    return HostClient(example_app, "bob")
 
 
 @pytest.hookimpl(hookwrapper=True)

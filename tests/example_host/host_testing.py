@@ -11,8 +11,8 @@ from example_host.models import Team, User, db
 PASSWORD = "correct horse"
 
 
-def make_user(app, username: str, team_name: str) -> int:
-    with app.app_context():
+def make_user(example_app, username: str, team_name: str) -> int:
+    with example_app.app_context():
         team = db.session.execute(db.select(Team).filter_by(name=team_name)).scalar()
         if team is None:
             team = Team(name=team_name)
@@ -26,10 +26,10 @@ def make_user(app, username: str, team_name: str) -> int:
 class HostClient:
     """A browser-like client: signs in through the login form and posts forms with the token."""
 
-    def __init__(self, app, username: str, password: str = PASSWORD):
-        self.app = app
-        self.client = app.test_client()
-        self.prefix = app.config["OCS_ASSISTANTS_URL_PREFIX"] + "/api"
+    def __init__(self, example_app, username: str, password: str = PASSWORD):
+        self.app = example_app
+        self.client = example_app.test_client()
+        self.prefix = example_app.config["OCS_ASSISTANTS_URL_PREFIX"] + "/api"
         response = self.client.post("/login", data={"username": username, "password": password,
                                                     "csrf_token": self.csrf()})
         assert response.status_code == 302, response.get_data(as_text=True)

@@ -14,8 +14,8 @@ def _create_experiment(alice, assistant_id: int) -> int:
     return int(response.headers["Location"].rsplit("/", 1)[1])
 
 
-def _versions(app, experiment_id):
-    with app.app_context():
+def _versions(example_app, experiment_id):
+    with example_app.app_context():
         return [(v.id, v.assistant_id) for v in db.session.execute(
             db.select(Experiment).filter_by(working_id=experiment_id)
             .order_by(Experiment.version_number)).scalars()]
@@ -26,13 +26,13 @@ def _sections(check: dict) -> dict:
                          for r in s["references"]] for s in check["sections"]}
 
 
-def test_archive_check_sees_released_versions_and_host_archives_unblock_it(app, alice,
+def test_archive_check_sees_released_versions_and_host_archives_unblock_it(example_app, alice,
                                                                           openai_client):
     assistant = alice.create_assistant("Helpdesk")
     working_id = assistant["id"]
     experiment_id = _create_experiment(alice, working_id)
     alice.post_form(f"/experiments/{experiment_id}/release", {"publish": "1"})
-    [(v1, version_id)] = _versions(app, experiment_id)
+    [(v1, version_id)] = _versions(example_app, experiment_id)
     assert version_id != working_id
 
     check = alice.api_get(f"/assistants/{working_id}/archive-check")
@@ -63,14 +63,14 @@ def test_archive_check_sees_released_versions_and_host_archives_unblock_it(app, 
     assert alice.api_get(f"/assistants/{version_id}")["openai_id"] not in remote
 
 
-def test_a_version_still_used_by_a_published_release_stays(app, alice):
+def test_a_version_still_used_by_a_published_release_stays(example_app, alice):
     """Two releases without changes share one assistant version: archiving the earlier (not
     published) one leaves the version to the published one."""
     assistant = alice.create_assistant("Helpdesk")
     experiment_id = _create_experiment(alice, assistant["id"])
     alice.post_form(f"/experiments/{experiment_id}/release", {"publish": "1"})
     alice.post_form(f"/experiments/{experiment_id}/release", {"publish": "1"})
-    [(v1, used), (v2, same)] = _versions(app, experiment_id)
+    [(v1, used), (v2, same)] = _versions(example_app, experiment_id)
     assert used == same
 
     alice.post_form(f"/experiments/{v1}/archive")
@@ -82,7 +82,7 @@ def test_a_version_still_used_by_a_published_release_stays(app, alice):
         ("Bot v2", "published", 1, used)]}
 
 
-def test_archive_check_sees_the_versions_a_released_pipeline_uses(app, alice):
+def test_archive_check_sees_the_versions_a_released_pipeline_uses(example_app, alice):
     triage = alice.create_assistant("Triage")
     response = alice.post_form("/pipelines/new", {"name": "Flow", "node": [str(triage["id"])]})
     pipeline_id = int(response.headers["Location"].rsplit("/", 1)[1])
@@ -102,12 +102,12 @@ def test_archive_check_sees_the_versions_a_released_pipeline_uses(app, alice):
     }
 
 
-def _experiment_rows(app, ids):
-    with app.app_context():
+def _experiment_rows(example_app, ids):
+    with example_app.app_context():
         return [db.session.get(Experiment, i).archived for i in ids]
 
 
-def test_archiving_one_release_never_archives_the_other_rollback_targets(app, alice,
+def test_archiving_one_release_never_archives_the_other_rollback_targets(example_app, alice,
                                                                          openai_client):
     """Reuse on: three releases without changes share one assistant version. Archiving the
     published one leaves the older releases (rollback targets) and the version alone; the
@@ -116,14 +116,14 @@ def test_archiving_one_release_never_archives_the_other_rollback_targets(app, al
     experiment_id = _create_experiment(alice, assistant["id"])
     for _ in range(3):
         alice.post_form(f"/experiments/{experiment_id}/release", {"publish": "1"})
-    [(v1, used), (v2, _), (v3, _)] = _versions(app, experiment_id)
-    assert {a for _, a in _versions(app, experiment_id)} == {used}
+    [(v1, used), (v2, _), (v3, _)] = _versions(example_app, experiment_id)
+    assert {a for _, a in _versions(example_app, experiment_id)} == {used}
     store_id = alice.api_get(f"/assistants/{used}")["vector_store_id"]
     assert store_id
 
     alice.post_form(f"/experiments/{v3}/archive")
 
-    assert _experiment_rows(app, [v1, v2, v3]) == [False, False, True]
+    assert _experiment_rows(example_app, [v1, v2, v3]) == [False, False, True]
     assert alice.api_get(f"/assistants/{used}")["archived"] is False
     assert store_id in remote_vector_store_ids(openai_client)
 
@@ -136,21 +136,21 @@ def test_archiving_one_release_never_archives_the_other_rollback_targets(app, al
 
 
 def test_archiving_a_release_archives_and_reports_the_pipeline_version_frozen_with_it(
-        app, alice, openai_client):
+        example_app, alice, openai_client):
     triage = alice.create_assistant("Triage", builtin_tools=["file_search"])
     response = alice.post_form("/pipelines/new", {"name": "Flow", "node": [str(triage["id"])]})
     pipeline_id = int(response.headers["Location"].rsplit("/", 1)[1])
     response = alice.post_form("/experiments/new", {"name": "Bot", "pipeline_id": str(pipeline_id)})
     experiment_id = int(response.headers["Location"].rsplit("/", 1)[1])
     alice.post_form(f"/experiments/{experiment_id}/release", {"publish": "1"})
-    [(v1, _)] = _versions(app, experiment_id)
+    [(v1, _)] = _versions(example_app, experiment_id)
     [version] = alice.api_get(f"/assistants/{triage['id']}")["versions"]
     store_id = alice.api_get(f"/assistants/{version}")["vector_store_id"]
     assert store_id
 
     alice.post_form(f"/experiments/{v1}/archive")
 
-    with app.app_context():
+    with example_app.app_context():
         frozen = db.session.get(Experiment, v1).pipeline
         assert frozen.is_version and frozen.archived
         assert db.session.get(Pipeline, pipeline_id).archived is False  # the working copy stays

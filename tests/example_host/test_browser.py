@@ -20,8 +20,8 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "example_ho
 
 
 @pytest.fixture
-def live_host(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+def live_host(example_app):
+    server = make_server("127.0.0.1", 0, example_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -52,9 +52,9 @@ def browser_page(request):
             browser.close()
 
 
-def test_experiment_page_picks_an_assistant_and_releases(app, live_host, browser_page):
-    make_user(app, "alice", "Team A")
-    admin = HostClient(app, "alice")
+def test_experiment_page_picks_an_assistant_and_releases(example_app, live_host, browser_page):
+    make_user(example_app, "alice", "Team A")
+    admin = HostClient(example_app, "alice")
     admin.create_assistant("Helpdesk")
     researcher = admin.create_assistant("Researcher")
 
@@ -73,7 +73,7 @@ def test_experiment_page_picks_an_assistant_and_releases(app, live_host, browser
     page.fill("#release_label", "first release")
     page.click("form >> button:has-text('Release')")
     assert "Version 1 of “Support bot” released and published." in page.inner_text(".flashes")
-    with app.app_context():
+    with example_app.app_context():
         version = db.session.execute(
             db.select(Experiment).where(Experiment.working_id.is_not(None))).scalar_one()
         assert (version.version_number, version.published, version.release_label) == (

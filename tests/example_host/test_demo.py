@@ -8,10 +8,10 @@ from host_testing import HostClient
 from ocs_assistant_plugin.models import Assistant
 
 
-def test_seed_demo_creates_team_user_assistants_experiment_and_pipeline(app, openai_client):
-    result = seed_demo(app)
+def test_seed_demo_creates_team_user_assistants_experiment_and_pipeline(example_app, openai_client):
+    result = seed_demo(example_app)
     assert result.created and result.password == demo_password()
-    with app.app_context():
+    with example_app.app_context():
         team = db.session.execute(db.select(Team).filter_by(name=TEAM_NAME)).scalar_one()
         user = db.session.execute(db.select(User).filter_by(username=USERNAME)).scalar_one()
         assert user.team_id == team.id and user.check_password(result.password)
@@ -41,14 +41,14 @@ def test_seed_demo_creates_team_user_assistants_experiment_and_pipeline(app, ope
         assert openai_client.files.retrieve(file_id).id == file_id
 
     # The demo user can sign in and sees the experiment using the assistant.
-    demo = HostClient(app, USERNAME, password=result.password)
+    demo = HostClient(example_app, USERNAME, password=result.password)
     page = demo.get(f"/experiments/{experiment.id}").get_data(as_text=True)
     assert "Customer support bot" in page and "Support guide" in page
 
 
-def test_the_demo_shows_every_capability_on_first_look(app):
-    result = seed_demo(app)
-    demo = HostClient(app, USERNAME, password=result.password)
+def test_the_demo_shows_every_capability_on_first_look(example_app):
+    result = seed_demo(example_app)
+    demo = HostClient(example_app, USERNAME, password=result.password)
     support_id, analyst_id, archived_id = result.assistant_ids
 
     # An assistant that drifted in OpenAI: its sync report shows the file added there.
@@ -58,7 +58,7 @@ def test_the_demo_shows_every_capability_on_first_look(app):
         (DRIFT_FILE[0], "file_search")]
 
     # The experiment released with its version, which uses the assistant's version 1.
-    with app.app_context():
+    with example_app.app_context():
         version = db.session.execute(
             db.select(Experiment).where(Experiment.working_id.is_not(None))).scalar_one()
         released = (version.version_number, version.release_label, version.published,
@@ -83,28 +83,28 @@ def test_the_demo_shows_every_capability_on_first_look(app):
     assert [c["filename"] for c in tried.get_json()["citations"]] == ["returns-policy.md"]
 
 
-def test_seed_demo_is_idempotent(app, openai_standin):
-    assert seed_demo(app).created
+def test_seed_demo_is_idempotent(example_app, openai_standin):
+    assert seed_demo(example_app).created
     requests = openai_standin.count()
-    assert not seed_demo(app).created
+    assert not seed_demo(example_app).created
     assert openai_standin.count() == requests
-    with app.app_context():
+    with example_app.app_context():
         # Support guide, its version 1, Sales analyst and the archived Old FAQ bot.
         assert db.session.execute(db.select(db.func.count()).select_from(Assistant)).scalar() == 4
 
 
-def test_seed_demo_command(app):
-    result = app.test_cli_runner().invoke(args=["seed-demo"])
+def test_seed_demo_command(example_app):
+    result = example_app.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
     assert f"Sign in as {USERNAME} / {demo_password()}" in result.output
-    again = app.test_cli_runner().invoke(args=["seed-demo"])
+    again = example_app.test_cli_runner().invoke(args=["seed-demo"])
     assert "already present" in again.output
 
 
-def test_seed_demo_without_openai_explains_what_to_set(app):
-    app.config["OCS_ASSISTANTS_OPENAI_API_KEY"] = None
-    result = app.test_cli_runner().invoke(args=["seed-demo"])
+def test_seed_demo_without_openai_explains_what_to_set(example_app):
+    example_app.config["OCS_ASSISTANTS_OPENAI_API_KEY"] = None
+    result = example_app.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code == 1
     assert "no OpenAI is configured" in result.output and "OPENAI_API_KEY" in result.output
-    with app.app_context():
+    with example_app.app_context():
         assert db.session.execute(db.select(Team)).first() is None

@@ -4,20 +4,20 @@ from __future__ import annotations
 from example_host.models import Experiment, Pipeline, db
 
 
-def _pipelines(app, **filters):
-    with app.app_context():
+def _pipelines(example_app, **filters):
+    with example_app.app_context():
         return [(p.id, p.name, p.assistant_ids, p.working_id, p.version_number, p.archived)
                 for p in db.session.execute(db.select(Pipeline).filter_by(**filters)
                                             .order_by(Pipeline.id)).scalars()]
 
 
-def test_create_pipeline_with_ordered_steps(app, alice):
+def test_create_pipeline_with_ordered_steps(example_app, alice):
     a = alice.create_assistant("Triage")
     b = alice.create_assistant("Answer")
     response = alice.post_form("/pipelines/new", {"name": "Flow",
                                                   "node": [str(b["id"]), "", str(a["id"])]})
     assert response.status_code == 302
-    [(pipeline_id, name, nodes, *_)] = _pipelines(app)
+    [(pipeline_id, name, nodes, *_)] = _pipelines(example_app)
     assert (name, nodes) == ("Flow", [b["id"], a["id"]])
     page = alice.get(f"/pipelines/{pipeline_id}").get_data(as_text=True)
     assert page.index("Answer") < page.index("Triage")
@@ -26,7 +26,7 @@ def test_create_pipeline_with_ordered_steps(app, alice):
     assert form.count('name="node"') == 3
 
 
-def test_bad_pipeline_input_changes_nothing(app, alice, bob):
+def test_bad_pipeline_input_changes_nothing(example_app, alice, bob):
     bobs = bob.create_assistant("Bob's")
     cases = [
         ({"name": "Empty", "node": [""]}, "Add at least one step"),
@@ -41,16 +41,16 @@ def test_bad_pipeline_input_changes_nothing(app, alice, bob):
         assert message in body
         if form["name"]:
             assert f'value="{form["name"]}"' in body
-    assert _pipelines(app) == []
+    assert _pipelines(example_app) == []
 
 
-def test_release_and_archive_pipeline(app, alice):
+def test_release_and_archive_pipeline(example_app, alice):
     a = alice.create_assistant("Triage")
     alice.post_form("/pipelines/new", {"name": "Flow", "node": [str(a["id"])]})
-    [(pipeline_id, *_)] = _pipelines(app)
+    [(pipeline_id, *_)] = _pipelines(example_app)
     assert alice.post_form(f"/pipelines/{pipeline_id}/release",
                            {"release_label": "first"}).status_code == 302
-    [version] = _pipelines(app, working_id=pipeline_id)
+    [version] = _pipelines(example_app, working_id=pipeline_id)
     [step] = version[2]
     assert version[3:5] == (pipeline_id, 1)
     # The released step uses the assistant's version 1, not the working assistant.
@@ -62,23 +62,23 @@ def test_release_and_archive_pipeline(app, alice):
         f"/pipelines/{pipeline_id}"
 
     alice.post_form(f"/pipelines/{pipeline_id}/archive")
-    assert [row[5] for row in _pipelines(app)] == [True, True]
+    assert [row[5] for row in _pipelines(example_app)] == [True, True]
     # Nothing live uses that assistant version any more: the plugin archived it.
     assert alice.api_get(f"/assistants/{step}")["archived"] is True
     assert alice.api_get(f"/assistants/{a['id']}")["archived"] is False
 
 
-def test_archive_refused_while_a_live_experiment_uses_the_pipeline(app, alice):
+def test_archive_refused_while_a_live_experiment_uses_the_pipeline(example_app, alice):
     a = alice.create_assistant("Triage")
     alice.post_form("/pipelines/new", {"name": "Flow", "node": [str(a["id"])]})
-    [(pipeline_id, *_)] = _pipelines(app)
+    [(pipeline_id, *_)] = _pipelines(example_app)
     alice.post_form("/experiments/new", {"name": "Bot", "pipeline_id": str(pipeline_id)})
     response = alice.post_form(f"/pipelines/{pipeline_id}/archive", follow_redirects=True)
     assert "Experiments still use this pipeline (Bot)" in response.get_data(as_text=True)
-    assert [row[5] for row in _pipelines(app)] == [False]
+    assert [row[5] for row in _pipelines(example_app)] == [False]
 
-    with app.app_context():
+    with example_app.app_context():
         experiment_id = db.session.execute(db.select(Experiment.id)).scalar_one()
     alice.post_form(f"/experiments/{experiment_id}/archive")
     alice.post_form(f"/pipelines/{pipeline_id}/archive")
-    assert [row[5] for row in _pipelines(app)] == [True]
+    assert [row[5] for row in _pipelines(example_app)] == [True]

@@ -63,16 +63,16 @@ def _summary(refs):
                    tuple(sorted((u.label, u.status.value) for u in r.users))) for r in refs)
 
 
-def test_providers_are_registered_through_the_hook(app):
-    plugin = app.extensions["ocs_assistants"]
+def test_providers_are_registered_through_the_hook(example_app):
+    plugin = example_app.extensions["ocs_assistants"]
     providers = [p for result in plugin.hook.ocs_reference_providers() for p in result]
     kinds = {p.kind: (p.section, p.label) for p in providers}
     assert kinds["experiment"] == ("Experiments", "Experiment")
     assert kinds["pipeline"] == ("Pipelines", "Pipeline")
 
 
-def test_experiment_references_and_statuses(app):
-    with app.app_context():
+def test_experiment_references_and_statuses(example_app):
+    with example_app.app_context():
         team = _team()
         other = _team("Team B")
         _experiment(team, assistant_id=1, name="Bot",
@@ -94,8 +94,8 @@ def test_experiment_references_and_statuses(app):
         assert ExperimentProvider().find_references([], team.id) == []
 
 
-def test_pipeline_references_list_experiments_using_them(app):
-    with app.app_context():
+def test_pipeline_references_list_experiments_using_them(example_app):
+    with example_app.app_context():
         team = _team()
         working = _pipeline(team, [5, 6, 5], name="Flow")
         v1 = _pipeline(team, [5], working=working, number=1)
@@ -120,9 +120,9 @@ def test_pipeline_references_list_experiments_using_them(app):
 
 @pytest.mark.parametrize("provider_class, expected_queries",
                          [(ExperimentProvider, 1), (PipelineProvider, 2)])
-def test_find_references_query_count_does_not_grow_with_ids(app, provider_class,
+def test_find_references_query_count_does_not_grow_with_ids(example_app, provider_class,
                                                            expected_queries):
-    with app.app_context():
+    with example_app.app_context():
         team = _team()
         for i in range(1, 41):
             pipeline = _pipeline(team, [i], name=f"Flow {i}")
@@ -142,8 +142,8 @@ def test_find_references_query_count_does_not_grow_with_ids(app, provider_class,
         assert counts == {1: expected_queries, 40: expected_queries}
 
 
-def test_archive_through_provider(app):
-    with app.app_context():
+def test_archive_through_provider(example_app):
+    with example_app.app_context():
         team = _team()
         pipeline = _pipeline(team, [7])
         v1 = _pipeline(team, [7], working=pipeline, number=1)

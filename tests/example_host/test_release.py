@@ -33,14 +33,14 @@ def _query_versions(model, working_id):
                               .order_by(model.version_number)).scalars().all()
 
 
-def _versions(app, model, working_id):
+def _versions(example_app, model, working_id):
     """``(id, version_number)`` of each version of a working experiment or pipeline."""
-    with app.app_context():
+    with example_app.app_context():
         return [(v.id, v.version_number) for v in _query_versions(model, working_id)]
 
 
-def _experiment_versions(app, working_id):
-    with app.app_context():
+def _experiment_versions(example_app, working_id):
+    with example_app.app_context():
         return [(v.id, v.version_number, v.assistant_id, v.pipeline_id,
                  v.pipeline.assistant_ids if v.pipeline else None, v.published)
                 for v in _query_versions(Experiment, working_id)]
@@ -69,7 +69,7 @@ def helpdesk(alice):
             "triage": triage, "answer": answer}
 
 
-def test_releasing_an_experiment_makes_assistant_versions_it_uses(app, alice, helpdesk,
+def test_releasing_an_experiment_makes_assistant_versions_it_uses(example_app, alice, helpdesk,
                                                                     openai_standin, openai_client):
     openai_standin.reset_counts()
 
@@ -82,7 +82,7 @@ def test_releasing_an_experiment_makes_assistant_versions_it_uses(app, alice, he
     # One new assistant in OpenAI per assistant the experiment uses (its own and its pipeline's).
     assert openai_standin.count(**ASSISTANT_POSTS) == 3
     [(version_id, number, used, pipeline_version, steps, published)] = _experiment_versions(
-        app, helpdesk["experiment"])
+        example_app, helpdesk["experiment"])
     assert (number, published) == (1, True)
     assert used != helpdesk["helpdesk"]["id"]
     version = alice.api_get(f"/assistants/{used}")
@@ -95,7 +95,7 @@ def test_releasing_an_experiment_makes_assistant_versions_it_uses(app, alice, he
     assert [alice.api_get(f"/assistants/{i}")["name"] for i in steps] == ["Triage v1", "Answer v1"]
     assert {alice.api_get(f"/assistants/{i}")["working_id"] for i in steps} == {
         helpdesk["triage"]["id"], helpdesk["answer"]["id"]}
-    with app.app_context():
+    with example_app.app_context():
         assert db.session.get(Pipeline, pipeline_version).working_id == helpdesk["pipeline"]
 
     # The version's page names and links the versions it uses ...
@@ -111,7 +111,7 @@ def test_releasing_an_experiment_makes_assistant_versions_it_uses(app, alice, he
     assert alice.get(f"/assistants/{used}").status_code == 200
 
 
-def test_releasing_twice_without_changes_reuses_the_versions(app, alice, helpdesk,
+def test_releasing_twice_without_changes_reuses_the_versions(example_app, alice, helpdesk,
                                                              openai_standin):
     experiment_id = helpdesk["experiment"]
     alice.post_form(f"/experiments/{experiment_id}/release", {"publish": "1"})
@@ -120,26 +120,26 @@ def test_releasing_twice_without_changes_reuses_the_versions(app, alice, helpdes
     alice.post_form(f"/experiments/{experiment_id}/release", {"publish": "1"})
 
     assert openai_standin.count(**ASSISTANT_POSTS) == 0
-    first, second = _experiment_versions(app, experiment_id)
+    first, second = _experiment_versions(example_app, experiment_id)
     assert (second[1], second[2], second[4]) == (2, first[2], first[4])
     # A changed assistant gets a new version; the unchanged ones are still reused.
     alice.api_patch(f"/assistants/{helpdesk['helpdesk']['id']}", {"instructions": "Be brief."})
     openai_standin.reset_counts()
     alice.post_form(f"/experiments/{experiment_id}/release", {"publish": "1"})
     assert openai_standin.count(**ASSISTANT_POSTS) == 1
-    third = _experiment_versions(app, experiment_id)[2]
+    third = _experiment_versions(example_app, experiment_id)[2]
     assert third[2] != first[2] and third[4] == first[4]
     assert alice.api_get(f"/assistants/{third[2]}")["name"] == "Helpdesk v2"
 
 
-def test_releasing_a_pipeline_uses_assistant_versions(app, alice, helpdesk, openai_standin):
+def test_releasing_a_pipeline_uses_assistant_versions(example_app, alice, helpdesk, openai_standin):
     openai_standin.reset_counts()
     response = alice.post_form(f"/pipelines/{helpdesk['pipeline']}/release",
                                {"release_label": "steps"}, follow_redirects=True)
     assert flashes(response.get_data(as_text=True)) == ["Version 1 of “Flow” released."]
     assert openai_standin.count(**ASSISTANT_POSTS) == 2
-    [(version_id, _)] = _versions(app, Pipeline, helpdesk["pipeline"])
-    with app.app_context():
+    [(version_id, _)] = _versions(example_app, Pipeline, helpdesk["pipeline"])
+    with example_app.app_context():
         steps = db.session.get(Pipeline, version_id).assistant_ids
     assert [alice.api_get(f"/assistants/{i}")["name"] for i in steps] == ["Triage v1", "Answer v1"]
     page = alice.get(f"/pipelines/{version_id}").get_data(as_text=True)
@@ -152,7 +152,7 @@ def test_releasing_a_pipeline_uses_assistant_versions(app, alice, helpdesk, open
 
 @pytest.mark.parametrize("after", [0, 2], ids=["first-clone", "last-clone"])
 def test_a_remote_failure_during_release_shows_an_error_and_leaves_nothing(
-        app, alice, helpdesk, openai_standin, openai_client, after):
+        example_app, alice, helpdesk, openai_standin, openai_client, after):
     assistants_before = remote_assistant_ids(openai_client)
     stores_before = remote_vector_store_ids(openai_client)
     openai_standin.inject_fault(status=500, times=5, path_prefix="/v1/assistants", method="POST",
@@ -167,8 +167,8 @@ def test_a_remote_failure_during_release_shows_an_error_and_leaves_nothing(
     assert message.startswith("Release failed: Release failed at assistant ")
     assert "Nothing was released." in message
     # No host version, no assistant version, nothing left in OpenAI.
-    assert _experiment_versions(app, helpdesk["experiment"]) == []
-    assert _versions(app, Pipeline, helpdesk["pipeline"]) == []
+    assert _experiment_versions(example_app, helpdesk["experiment"]) == []
+    assert _versions(example_app, Pipeline, helpdesk["pipeline"]) == []
     for name in ("helpdesk", "triage", "answer"):
         assert alice.api_get(f"/assistants/{helpdesk[name]['id']}")["versions"] == []
     assert remote_assistant_ids(openai_client) == assistants_before
@@ -177,10 +177,10 @@ def test_a_remote_failure_during_release_shows_an_error_and_leaves_nothing(
     # Once OpenAI answers again, the same release works.
     openai_standin.clear_faults()
     alice.post_form(f"/experiments/{helpdesk['experiment']}/release", {"publish": "1"})
-    assert [v[1] for v in _experiment_versions(app, helpdesk["experiment"])] == [1]
+    assert [v[1] for v in _experiment_versions(example_app, helpdesk["experiment"])] == [1]
 
 
-def test_a_remote_failure_releasing_a_pipeline_shows_an_error(app, alice, helpdesk,
+def test_a_remote_failure_releasing_a_pipeline_shows_an_error(example_app, alice, helpdesk,
                                                                openai_standin):
     openai_standin.inject_fault(status=500, times=5, path_prefix="/v1/assistants", method="POST")
     response = alice.post_form(f"/pipelines/{helpdesk['pipeline']}/release", {},
@@ -188,17 +188,17 @@ def test_a_remote_failure_releasing_a_pipeline_shows_an_error(app, alice, helpde
     assert response.status_code == 200
     [message] = flashes(response.get_data(as_text=True))
     assert message.startswith("Release failed: ") and "Triage" in message
-    assert _versions(app, Pipeline, helpdesk["pipeline"]) == []
+    assert _versions(example_app, Pipeline, helpdesk["pipeline"]) == []
 
 
-def test_releasing_with_an_archived_assistant_is_refused_clearly(app, alice, openai_standin):
+def test_releasing_with_an_archived_assistant_is_refused_clearly(example_app, alice, openai_standin):
     gone = alice.create_assistant("Retired")
     assert alice.api_post(f"/assistants/{gone['id']}/archive").status_code == 200
     keep = alice.create_assistant("Kept")
     experiment_id = _create(alice, "/experiments/new",
                             {"name": "Bot", "assistant_id": str(keep["id"])})
     # The assistant was archived after the experiment picked it (a race the plugin refuses).
-    with app.app_context():
+    with example_app.app_context():
         db.session.get(Experiment, experiment_id).assistant_id = gone["id"]
         db.session.commit()
     openai_standin.reset_counts()
@@ -209,7 +209,7 @@ def test_releasing_with_an_archived_assistant_is_refused_clearly(app, alice, ope
     assert response.status_code == 200
     assert flashes(response.get_data(as_text=True)) == [
         f"Release failed: Assistant {gone['id']} is archived and cannot be released."]
-    assert _experiment_versions(app, experiment_id) == []
+    assert _experiment_versions(example_app, experiment_id) == []
     assert openai_standin.count(method="POST") == 0
 
 
@@ -249,7 +249,7 @@ class PauseFirstInsert:
 
 @pytest.mark.postgresql
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-def test_concurrent_releases_of_one_experiment_get_distinct_numbers(app, alice):
+def test_concurrent_releases_of_one_experiment_get_distinct_numbers(example_app, alice):
     """The plugin's release commits the session; the host takes its row lock only after it, so
     the lock holds until the host's own commit and two releases at the same moment both succeed
     (PostgreSQL: SQLite has no row locks). Locking before the hook lost the lock at the plugin's
@@ -258,7 +258,7 @@ def test_concurrent_releases_of_one_experiment_get_distinct_numbers(app, alice):
     # No pipeline: its row lock would serialise the two releases by itself.
     experiment_id = _create(alice, "/experiments/new",
                             {"name": "Bot", "assistant_id": str(assistant["id"])})
-    clients = [alice, HostClient(app, "alice")]  # two browsers, each signed in
+    clients = [alice, HostClient(example_app, "alice")]  # two browsers, each signed in
     barrier = threading.Barrier(2)
     results = []
 
@@ -268,7 +268,7 @@ def test_concurrent_releases_of_one_experiment_get_distinct_numbers(app, alice):
                                     follow_redirects=True)
         results.append((response.status_code, flashes(response.get_data(as_text=True))))
 
-    with app.app_context():
+    with example_app.app_context():
         engine = db.engine
     with PauseFirstInsert(engine) as pause:
         threads = [threading.Thread(target=release, args=(client,)) for client in clients]
@@ -279,7 +279,7 @@ def test_concurrent_releases_of_one_experiment_get_distinct_numbers(app, alice):
 
     assert pause.paused is not None
     assert sorted(code for code, _ in results) == [200, 200], results
-    versions = _experiment_versions(app, experiment_id)
+    versions = _experiment_versions(example_app, experiment_id)
     assert [v[1] for v in versions] == [1, 2]
     assert len({v[2] for v in versions}) == 1  # the second reused the first's versions
     assert [v[5] for v in versions] == [False, True]

@@ -31,7 +31,7 @@ def new_app(database_url: str, **config) -> tuple[Flask, SQLAlchemy]:
 
 
 @pytest.fixture
-def host(database_url):
+def bare_host(database_url):
     """A bare host app (no plugin yet) and its db; connections closed afterwards."""
     made = []
 
@@ -47,8 +47,8 @@ def host(database_url):
             db.engine.dispose()
 
 
-def test_config_defaults_are_set_for_every_design_key(host):
-    app, db = host()
+def test_config_defaults_are_set_for_every_design_key(bare_host):
+    app, db = bare_host()
 
     AssistantPlugin(app, db)
 
@@ -56,8 +56,8 @@ def test_config_defaults_are_set_for_every_design_key(host):
         assert app.config[key] == value, key
 
 
-def test_host_config_wins_over_defaults(host):
-    app, db = host(OCS_ASSISTANTS_BACKEND="assistants", OCS_ASSISTANTS_PAGE_SIZE=5)
+def test_host_config_wins_over_defaults(bare_host):
+    app, db = bare_host(OCS_ASSISTANTS_BACKEND="assistants", OCS_ASSISTANTS_PAGE_SIZE=5)
 
     AssistantPlugin().init_app(app, db)
 
@@ -75,8 +75,8 @@ def test_new_assistants_use_the_responses_backend_by_default(make_app, openai_st
     assert created["vector_store_id"] and openai_standin.count(path_prefix="/v1/assistants") == 0
 
 
-def test_state_lives_in_app_extensions(host):
-    app, db = host()
+def test_state_lives_in_app_extensions(bare_host):
+    app, db = bare_host()
 
     returned = AssistantPlugin().init_app(app, db)
 
@@ -86,8 +86,8 @@ def test_state_lives_in_app_extensions(host):
     assert state.pm.project_name == "ocs_assistant_plugin"
 
 
-def test_double_init_app_is_refused(host):
-    app, db = host()
+def test_double_init_app_is_refused(bare_host):
+    app, db = bare_host()
     plugin = AssistantPlugin(app, db)
 
     with pytest.raises(ConfigurationError, match="already registered on this app"):
@@ -96,16 +96,16 @@ def test_double_init_app_is_refused(host):
         AssistantPlugin().init_app(app, db)
 
 
-def test_missing_db_is_refused(host):
-    app, _ = host()
+def test_missing_db_is_refused(bare_host):
+    app, _ = bare_host()
 
     with pytest.raises(ConfigurationError, match="needs the host's flask_sqlalchemy db"):
         AssistantPlugin(app)
     assert "ocs_assistants" not in app.extensions
 
 
-def test_something_else_as_db_is_refused(host):
-    app, _ = host()
+def test_something_else_as_db_is_refused(bare_host):
+    app, _ = bare_host()
 
     with pytest.raises(ConfigurationError, match="flask_sqlalchemy.SQLAlchemy"):
         AssistantPlugin(app, db=object())
@@ -125,8 +125,8 @@ def test_something_else_as_db_is_refused(host):
     ("OPENAI_API_KEY", 123),
     ("BLUEPRINT_NAME", "a.b"),
 ])
-def test_bad_config_value_is_an_error_naming_the_key(host, key, value):
-    app, db = host(**{f"OCS_ASSISTANTS_{key}": value})
+def test_bad_config_value_is_an_error_naming_the_key(bare_host, key, value):
+    app, db = bare_host(**{f"OCS_ASSISTANTS_{key}": value})
 
     with pytest.raises(ConfigurationError) as caught:
         AssistantPlugin(app, db)
@@ -136,8 +136,8 @@ def test_bad_config_value_is_an_error_naming_the_key(host, key, value):
     assert "ocs_assistants" not in app.extensions
 
 
-def test_create_all_creates_the_plugin_tables_in_the_host_db(host, database_url):
-    app, db = host()
+def test_create_all_creates_the_plugin_tables_in_the_host_db(bare_host, database_url):
+    app, db = bare_host()
 
     class HostThing(db.Model):
         __tablename__ = "host_things"
@@ -152,10 +152,10 @@ def test_create_all_creates_the_plugin_tables_in_the_host_db(host, database_url)
             "ocs_remote_operations", "host_things"} <= tables
 
 
-def test_one_extension_serves_several_apps_each_with_its_own_state(host):
+def test_one_extension_serves_several_apps_each_with_its_own_state(bare_host):
     plugin = AssistantPlugin()
-    first, first_db = host()
-    second, second_db = host(OCS_ASSISTANTS_URL_PREFIX="/other")
+    first, first_db = bare_host()
+    second, second_db = bare_host(OCS_ASSISTANTS_URL_PREFIX="/other")
 
     plugin.init_app(first, first_db)
     plugin.init_app(second, second_db)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from ocs_assistant_plugin import Reference, ReferenceProvider, RefStatus
+from ocs_assistant_plugin.schemas import ReferenceSchema
 
 GOOD = dict(kind="experiment", id=7, label="Support bot", url="/experiments/7", assistant_id=3,
             status="published")
@@ -22,7 +23,7 @@ def test_reference_converts_status_and_users():
 
     assert ref.status is RefStatus.RELEASED and not ref.is_live
     assert ref.users == (user,) and user.is_live
-    assert ref.to_dict()["users"][0]["status"] == "unreleased"
+    assert ReferenceSchema().dump(ref)["users"][0]["status"] == "unreleased"
     with pytest.raises(AttributeError):
         ref.label = "changed"  # frozen
 

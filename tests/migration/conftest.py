@@ -6,27 +6,12 @@ from dataclasses import dataclass
 
 import pytest
 
-from plugin_host import ApiClient, on_assistants_backend
-
-@pytest.fixture
-def app(make_app):
-    return make_app(OCS_ASSISTANTS_TASK_BACKEND="eager")
+from plugin_host import on_assistants_backend
 
 
 @pytest.fixture
-def api(app):
-    return ApiClient(app)
-
-
-@pytest.fixture
-def release(app, plugin):
-    """``release(working_id, label)`` -> the new version's id, through ``ocs_release``."""
-    def make(working_id: int, label: str, team_id: int = 1) -> int:
-        with app.app_context():
-            return plugin.hook.ocs_release(assistant_ids=[working_id], team_id=team_id,
-                                           release_label=label)[working_id]
-
-    return make
+def app_config():
+    return {"OCS_ASSISTANTS_TASK_BACKEND": "eager"}
 
 
 @dataclass
@@ -46,14 +31,14 @@ class Fleet:
 
 
 @pytest.fixture
-def fleet(api, release) -> Fleet:
+def fleet(api, release_version) -> Fleet:
     versioned = api.create(name="Versioned", instructions="Be kind.",
                            builtin_tools=["file_search"])
     assert api.upload(versioned["id"], "file_search", "guide.txt").status_code == 201
-    first = release(versioned["id"], "v1")
+    first = release_version(versioned["id"], "v1")
     assert api.patch(f"/assistants/{versioned['id']}",
                      json={"instructions": "Be very kind."}).status_code == 200
-    second = release(versioned["id"], "v2")
+    second = release_version(versioned["id"], "v2")
 
     coder = api.create(name="Coder", builtin_tools=["code_interpreter"], temperature=0.2,
                        function_tools=[{"name": "lookup", "description": "Look a word up",

@@ -25,7 +25,7 @@ def bare_app(make_app):
 
 
 @pytest.fixture
-def runner(bare_app):
+def bare_runner(bare_app):
     return bare_app.test_cli_runner()
 
 
@@ -54,8 +54,8 @@ def check_constraints(app) -> dict[str, set[str]]:
                 for table in models.metadata.tables}
 
 
-def upgrade(runner):
-    result = runner.invoke(args=["assistants", "db", "upgrade"])
+def upgrade(bare_runner):
+    result = bare_runner.invoke(args=["assistants", "db", "upgrade"])
     assert result.exit_code == 0, result.output
     return result.output
 
@@ -66,10 +66,10 @@ def test_the_package_ships_one_head():
     assert migrations.head_revision() == HEAD
 
 
-def test_upgrade_on_an_empty_database_creates_the_models_schema(bare_app, runner):
+def test_upgrade_on_an_empty_database_creates_the_models_schema(bare_app, bare_runner):
     assert table_names(bare_app) == set()
 
-    output = upgrade(runner)
+    output = upgrade(bare_runner)
 
     assert output == f"Upgraded the plugin's tables from nothing to revision {HEAD}.\n"
     assert table_names(bare_app) == set(models.metadata.tables) | {migrations.VERSION_TABLE}
@@ -79,9 +79,9 @@ def test_upgrade_on_an_empty_database_creates_the_models_schema(bare_app, runner
         for table in models.metadata.tables.values()}
 
 
-def test_the_comparison_sees_a_model_change_without_a_migration(bare_app, runner):
+def test_the_comparison_sees_a_model_change_without_a_migration(bare_app, bare_runner):
     """The schema test above can fail: a column the migrations do not create is reported."""
-    upgrade(runner)
+    upgrade(bare_runner)
     changed = sa.MetaData(naming_convention=models.metadata.naming_convention)
     for table in models.metadata.sorted_tables:
         table.to_metadata(changed)
@@ -98,33 +98,33 @@ def test_the_comparison_sees_a_model_change_without_a_migration(bare_app, runner
     assert len(differences) == 2
 
 
-def test_upgrade_twice_is_a_no_op(bare_app, runner):
-    upgrade(runner)
+def test_upgrade_twice_is_a_no_op(bare_app, bare_runner):
+    upgrade(bare_runner)
     api = ApiClient(bare_app)
     created = api.create(name="Kept")
 
-    output = upgrade(runner)
+    output = upgrade(bare_runner)
 
     assert output == f"The plugin's tables are up to date (revision {HEAD}).\n"
     assert schema_differences(bare_app) == []
     assert [a["id"] for a in api.assistants()] == [created["id"]]
 
 
-def test_current_shows_nothing_then_the_head(bare_app, runner):
-    before = runner.invoke(args=["assistants", "db", "current"])
+def test_current_shows_nothing_then_the_head(bare_app, bare_runner):
+    before = bare_runner.invoke(args=["assistants", "db", "current"])
     assert before.exit_code == 0, before.output
     assert before.output == f"No revision: run 'flask assistants db upgrade' (head is {HEAD}).\n"
     assert table_names(bare_app) == set()  # looking changed nothing
 
-    upgrade(runner)
-    after = runner.invoke(args=["assistants", "db", "current"])
+    upgrade(bare_runner)
+    after = bare_runner.invoke(args=["assistants", "db", "current"])
 
     assert after.exit_code == 0, after.output
     assert after.output == f"{HEAD} (head)\n"
 
 
-def test_the_json_api_works_on_migrated_tables(bare_app, runner, openai_standin, openai_client):
-    upgrade(runner)
+def test_the_json_api_works_on_migrated_tables(bare_app, bare_runner, openai_standin, openai_client):
+    upgrade(bare_runner)
     openai_standin.reset_counts()
     api = ApiClient(bare_app)
 
@@ -139,12 +139,12 @@ def test_the_json_api_works_on_migrated_tables(bare_app, runner, openai_standin,
     assert upload.status_code == 201, upload.get_json()
 
 
-def test_the_hosts_own_alembic_history_is_untouched(bare_app, runner):
+def test_the_hosts_own_alembic_history_is_untouched(bare_app, bare_runner):
     with bare_app.app_context(), db_of(bare_app).engine.begin() as connection:
         connection.execute(sa.text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)"))
         connection.execute(sa.text("INSERT INTO alembic_version VALUES ('host_rev_7')"))
 
-    upgrade(runner)
+    upgrade(bare_runner)
 
     with bare_app.app_context(), db_of(bare_app).engine.connect() as connection:
         assert connection.execute(sa.text("SELECT version_num FROM alembic_version")).all() == [
@@ -153,8 +153,8 @@ def test_the_hosts_own_alembic_history_is_untouched(bare_app, runner):
             sa.text(f"SELECT version_num FROM {migrations.VERSION_TABLE}")).all() == [(HEAD,)]
 
 
-def test_upgrade_sql_prints_the_ddl_and_changes_nothing(bare_app, runner):
-    result = runner.invoke(args=["assistants", "db", "upgrade", "--sql"])
+def test_upgrade_sql_prints_the_ddl_and_changes_nothing(bare_app, bare_runner):
+    result = bare_runner.invoke(args=["assistants", "db", "upgrade", "--sql"])
 
     assert result.exit_code == 0, result.output
     for table in [*models.metadata.tables, migrations.VERSION_TABLE]:
@@ -165,8 +165,8 @@ def test_upgrade_sql_prints_the_ddl_and_changes_nothing(bare_app, runner):
 
 
 def test_upgrade_refuses_tables_made_by_create_all_and_names_the_fix(app):
-    runner = app.test_cli_runner()
-    result = runner.invoke(args=["assistants", "db", "upgrade"])
+    bare_runner = app.test_cli_runner()
+    result = bare_runner.invoke(args=["assistants", "db", "upgrade"])
 
     assert result.exit_code == 1
     assert "db.create_all()" in result.output
@@ -176,15 +176,15 @@ def test_upgrade_refuses_tables_made_by_create_all_and_names_the_fix(app):
 
 
 def test_stamp_adopts_tables_made_by_create_all_then_upgrade_is_a_no_op(app):
-    runner = app.test_cli_runner()
+    bare_runner = app.test_cli_runner()
     api = ApiClient(app)
     created = api.create(name="Made before migrations")
 
-    stamped = runner.invoke(args=["assistants", "db", "stamp"])
+    stamped = bare_runner.invoke(args=["assistants", "db", "stamp"])
     assert stamped.exit_code == 0, stamped.output
     assert stamped.output == f"Recorded revision {HEAD} for the plugin's tables.\n"
 
-    assert upgrade(runner) == f"The plugin's tables are up to date (revision {HEAD}).\n"
+    assert upgrade(bare_runner) == f"The plugin's tables are up to date (revision {HEAD}).\n"
     assert schema_differences(app) == []
     assert [a["id"] for a in api.assistants()] == [created["id"]]
 

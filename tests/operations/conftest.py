@@ -11,8 +11,8 @@ from plugin_host import on_assistants_backend
 
 
 @pytest.fixture
-def app(make_app):
-    return make_app(**CONFIG)
+def app_config():
+    return CONFIG
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def run(app, plugin):
 
     def go(now=None, **kwargs):
         with app.app_context():
-            return [(o.id, o.status) for o in operations.run_pending(plugin, now=now, **kwargs)]
+            return [(o.id, o.status) for o in operations.run_pending(plugin.deps, now=now, **kwargs)]
     return go
 
 

@@ -64,7 +64,7 @@ def _finish_outbox(app):
             ).scalars().all()
             if not pending:
                 break
-            operations.run_pending(plugin, now=max(op.next_attempt_at for op in pending))
+            operations.run_pending(plugin.deps, now=max(op.next_attempt_at for op in pending))
         ops = plugin.db.session.execute(sa.select(RemoteOperation)).scalars().all()
         assert all(op.status == "done" for op in ops), [(o.kind, o.status, o.last_error)
                                                          for o in ops]

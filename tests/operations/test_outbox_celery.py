@@ -119,7 +119,7 @@ def make_bot(api, name="Bot") -> dict:
 def statuses(app) -> list[tuple[str, str]]:
     plugin = app.extensions["ocs_assistants"]
     with app.app_context():
-        return [(o.target, o.status) for o in reversed(operations.list_operations(plugin))]
+        return [(o.target, o.status) for o in reversed(operations.list_operations(plugin.deps))]
 
 
 def test_archiving_sends_one_message_and_the_web_process_deletes_nothing(
@@ -142,7 +142,7 @@ def test_archiving_sends_one_message_and_the_web_process_deletes_nothing(
     assert statuses(app) == [(t, "done") for t in targets_of(bot)]
     assert [deletes(openai_standin, t) for t in targets_of(bot)] == [[200], [200], [200]]
     with app.app_context():
-        holders = {o.claimed_by for o in operations.list_operations(app.extensions["ocs_assistants"])}
+        holders = {o.claimed_by for o in operations.list_operations(app.extensions["ocs_assistants"].deps)}
     assert len(holders) == 1 and holders.pop().endswith("(celery)")
 
 
@@ -156,7 +156,7 @@ def test_the_sweep_retakes_operations_whose_lease_ran_out_and_sends_for_what_is_
     broker.delete(QUEUE)  # the message was lost (say, Redis restarted)
     long_ago = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)
     with app.app_context():  # a worker took one and died: its lease ended long ago
-        (taken,) = operations.claim_due(plugin, now=long_ago, ids=[1])
+        (taken,) = operations.claim_due(plugin.deps, now=long_ago, ids=[1])
 
     sweep = app.extensions["celery"].tasks[celery_tasks.SWEEP_TASK]
     assert sweep.apply().get() == 3

@@ -25,7 +25,7 @@ def recorded(app, plugin, make_bot):
     with app.app_context():
         for bot in bots:
             for kind, target in zip(operations.KINDS, targets_of(bot)):
-                operations.enqueue(plugin, kind, target, team_id=1,
+                operations.enqueue(plugin.deps, kind, target, team_id=1,
                                    payload={"backend": "assistants"})
         plugin.db.session.commit()
     return [t for bot in bots for t in targets_of(bot)]
@@ -35,7 +35,7 @@ def test_a_worker_that_died_after_claiming_loses_nothing(app, plugin, recorded, 
                                                          openai_standin):
     start = utcnow()
     with app.app_context():
-        claimed = operations.claim_due(plugin, now=start, limit=4)
+        claimed = operations.claim_due(plugin.deps, now=start, limit=4)
     assert len(claimed) == 4  # ... and the worker dies here, before OpenAI is asked
     assert [o["status"] for o in ops()].count("running") == 4
 
@@ -54,13 +54,13 @@ def test_a_worker_that_died_after_claiming_loses_nothing(app, plugin, recorded, 
 def test_a_late_result_of_a_retaken_operation_is_not_recorded(app, plugin, recorded, ops):
     start = utcnow()
     with app.app_context():
-        (first,) = operations.claim_due(plugin, now=start, limit=1)
-        operations.requeue_stale(plugin, now=start + LEASE)
-        (second,) = operations.claim_due(plugin, now=start + LEASE, ids=[first.id])
+        (first,) = operations.claim_due(plugin.deps, now=start, limit=1)
+        operations.requeue_stale(plugin.deps, now=start + LEASE)
+        (second,) = operations.claim_due(plugin.deps, now=start + LEASE, ids=[first.id])
         assert second.id == first.id and second.attempts == first.attempts + 1
         # the first worker comes back and reports a failure: the newer claim owns the row
-        operations._record(plugin, [operations.Outcome(first, "late failure")], start,
-                           operations.Settings.from_config(plugin.config))
+        operations._record(plugin.deps, [operations.Outcome(first, "late failure")], start,
+                           plugin.settings.outbox)
     (row,) = [o for o in ops() if o["id"] == first.id]
     assert (row["status"], row["attempts"], row["last_error"]) == (
         "running", 2, "The worker stopped before OpenAI answered (attempt interrupted).")
@@ -69,9 +69,9 @@ def test_a_late_result_of_a_retaken_operation_is_not_recorded(app, plugin, recor
 def test_run_now_leaves_an_operation_a_worker_claimed_to_that_worker(app, plugin, recorded, ops,
                                                                    openai_standin):
     with app.app_context():
-        (claimed,) = operations.claim_due(plugin, limit=1)  # a worker is carrying it out
+        (claimed,) = operations.claim_due(plugin.deps, limit=1)  # a worker is carrying it out
         others = [o["id"] for o in ops() if o["id"] != claimed.id][:2]
-        tried = operations.run_now(plugin, [claimed.id, *others])
+        tried = operations.run_now(plugin.deps, [claimed.id, *others])
         assert sorted((o.id, o.status) for o in tried) == [(i, "done") for i in sorted(others)]
     assert deletes(openai_standin, claimed.target) == []  # no second DELETE: the worker's job
     (row,) = [o for o in ops() if o["id"] == claimed.id]
@@ -87,7 +87,7 @@ def test_two_workers_at_once_delete_each_target_once(app, plugin, recorded, ops,
         try:
             with app.app_context():
                 start.wait()
-                operations.run_pending(plugin)
+                operations.run_pending(plugin.deps)
                 plugin.db.session.remove()
         except Exception as exc:  # surfaced by the assertion below
             errors.append(exc)
@@ -99,7 +99,7 @@ def test_two_workers_at_once_delete_each_target_once(app, plugin, recorded, ops,
         thread.join()
     assert errors == []
     with app.app_context():
-        operations.run_pending(plugin)  # whatever a busy SQLite made one worker leave
+        operations.run_pending(plugin.deps)  # whatever a busy SQLite made one worker leave
     assert {o["status"] for o in ops()} == {"done"}
     for target in recorded:
         assert deletes(openai_standin, target) == [200]
@@ -112,7 +112,7 @@ def test_postgresql_workers_skip_rows_another_worker_holds(app, plugin, recorded
         with engine.connect() as other:  # another worker, in the middle of its claim
             held = other.execute(sa.select(RemoteOperation.id).order_by(RemoteOperation.id)
                                  .limit(2).with_for_update()).scalars().all()
-            claimed = operations.claim_due(plugin, limit=100)
+            claimed = operations.claim_due(plugin.deps, limit=100)
             other.rollback()
     assert sorted(c.id for c in claimed) == sorted(set(o["id"] for o in ops()) - set(held))
 
@@ -127,27 +127,27 @@ def test_a_thread_worker_stopped_mid_run_then_restarted_loses_nothing(make_app, 
     bots = [api.create(name=f"Bot {i}") for i in range(6)]  # one remote assistant each
     with app.app_context():
         for bot in bots:
-            operations.enqueue(plugin, operations.DELETE_ASSISTANT, bot["openai_id"], team_id=1)
+            operations.enqueue(plugin.deps, operations.DELETE_ASSISTANT, bot["openai_id"], team_id=1)
         plugin.db.session.commit()
     openai_standin.latency = 0.2  # each batch of 2 takes a moment
     try:
         with app.app_context():
-            operations.dispatch(plugin)  # starts the thread worker
+            operations.dispatch(plugin.deps)  # starts the thread worker
         worker = plugin.operations_worker
         assert _eventually(lambda: openai_standin.count("DELETE") > 0)  # first batch in flight
         worker.stop()  # the batch in flight finishes; no new one starts
         assert not worker.running
         with app.app_context():
-            statuses = [o.status for o in operations.list_operations(plugin)]
+            statuses = [o.status for o in operations.list_operations(plugin.deps)]
         assert set(statuses) == {"pending", "done"} and statuses.count("done") == 2
 
         with app.app_context():
-            operations.dispatch(plugin)  # a later start finishes the job
+            operations.dispatch(plugin.deps)  # a later start finishes the job
         assert worker.running and worker.wait_idle(30)
         with app.app_context():
-            assert {o.status for o in operations.list_operations(plugin)} == {"done"}
+            assert {o.status for o in operations.list_operations(plugin.deps)} == {"done"}
     finally:
-        operations.stop_worker(plugin)
+        operations.stop_worker(plugin.deps)
     for bot in bots:
         assert deletes(openai_standin, bot["openai_id"]) == [200]
 
@@ -171,7 +171,7 @@ def test_at_most_the_configured_number_of_operations_run_at_once(make_app, opena
     bots = [api.create(name=f"Bot {i}") for i in range(7)]
     with app.app_context():
         for bot in bots:
-            operations.enqueue(plugin, operations.DELETE_ASSISTANT, bot["openai_id"], team_id=1)
+            operations.enqueue(plugin.deps, operations.DELETE_ASSISTANT, bot["openai_id"], team_id=1)
         plugin.db.session.commit()
     openai_standin.latency = 0.15
     in_flight, running = [], threading.Event()
@@ -187,7 +187,7 @@ def test_at_most_the_configured_number_of_operations_run_at_once(make_app, opena
     watcher.start()
     try:
         with app.app_context():
-            tried = operations.run_pending(plugin)
+            tried = operations.run_pending(plugin.deps)
     finally:
         running.clear()
         watcher.join()

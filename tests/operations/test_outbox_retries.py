@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from ocs_assistant_plugin.outbox import queue as operations
-from ocs_assistant_plugin.errors import Conflict, PluginError
+from ocs_assistant_plugin.errors import Conflict
 from ocs_assistant_plugin.models import utcnow
 from outbox_helpers import deletes, targets_of
 from plugin_host import remote_assistant_ids, remote_file_ids, remote_store_ids
@@ -135,16 +135,16 @@ def test_after_the_last_attempt_an_operation_fails_until_retried(make_app, opena
     plugin = app.extensions["ocs_assistants"]
 
     with app.app_context():
-        (op,) = operations.list_operations(plugin)
-        tried = operations.run_pending(plugin, now=op.next_attempt_at)
+        (op,) = operations.list_operations(plugin.deps)
+        tried = operations.run_pending(plugin.deps, now=op.next_attempt_at)
         assert [(o.status, o.attempts) for o in tried] == [("failed", 2)]
         assert "500" in tried[0].last_error
-        assert operations.run_pending(plugin, now=utcnow() + dt.timedelta(days=1)) == []
+        assert operations.run_pending(plugin.deps, now=utcnow() + dt.timedelta(days=1)) == []
 
         openai_standin.clear_faults()
-        (again,) = operations.retry(plugin)
+        (again,) = operations.retry(plugin.deps)
         assert (again.status, again.attempts) == ("pending", 0)
-        (done,) = operations.run_pending(plugin)
+        (done,) = operations.run_pending(plugin.deps)
         assert (done.status, done.attempts, done.last_error) == ("done", 1, None)
     assert deletes(openai_standin, bot["openai_id"]) == [500, 500, 200]
 
@@ -152,9 +152,9 @@ def test_after_the_last_attempt_an_operation_fails_until_retried(make_app, opena
 def test_retry_refuses_a_done_operation(api, make_bot, app, plugin):
     archive(api, make_bot())
     with app.app_context():
-        first = operations.list_operations(plugin)[0]
+        first = operations.list_operations(plugin.deps)[0]
         with pytest.raises(Conflict) as refused:
-            operations.retry(plugin, [first.id])
+            operations.retry(plugin.deps, [first.id])
     assert f"operation {first.id} is done" in refused.value.message
 
 
@@ -181,8 +181,5 @@ def test_retry_after_is_read_from_the_sdk_errors_response(headers, expected):
     request = httpx2.Request("DELETE", "https://api.example/v1/files/file-1")
     response = httpx2.Response(429, headers=headers, request=request)
     sdk_error = openai.RateLimitError("rate limited", response=response, body=None)
-    try:
-        raise translate(sdk_error, "deleting a file") from sdk_error
-    except PluginError as error:
-        now = dt.datetime(2031, 1, 1, tzinfo=dt.timezone.utc)
-        assert operations.retry_after_seconds(error, now=now) == expected
+    now = dt.datetime(2031, 1, 1, tzinfo=dt.timezone.utc)
+    assert translate(sdk_error, "deleting a file", now=now).retry_after == expected

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from dataclasses import replace
 
 import pytest
 
 from ocs_assistant_plugin.outbox import queue as operations
 from ocs_assistant_plugin.errors import ConfigurationError
+from ocs_assistant_plugin.settings import OUTBOX_KEYS
 from outbox_helpers import CONFIG, deletes, targets_of
 from plugin_host import ApiClient
 
@@ -106,8 +108,9 @@ def test_cli_list_run_and_retry(app, plugin, api, make_bot, cli, openai_standin)
     assert forced.output.startswith("Tried 1: 0 done, 1 to retry, 0 failed.")
 
     with app.app_context():
-        plugin.config["OCS_ASSISTANTS_OPERATIONS_MAX_ATTEMPTS"] = 3
-        operations.run_pending(plugin, ids=[file_op.id])
+        settings = plugin.settings
+        three_attempts = replace(settings, outbox=replace(settings.outbox, max_attempts=3))
+        operations.run_pending(replace(plugin.deps, settings=three_attempts), ids=[file_op.id])
     failed = cli("list", "--status", "failed", "--json")
     assert [(o["id"], o["attempts"]) for o in json.loads(failed.output)] == [
         (file_op.id, 3)]
@@ -132,7 +135,7 @@ def test_cli_refuses_unknown_and_done_operations(api, make_bot, cli):
 
 def operations_of(app, plugin):
     with app.app_context():
-        return operations.list_operations(plugin)
+        return operations.list_operations(plugin.deps)
 
 
 # -- the page --------------------------------------------------------------------------------------
@@ -179,7 +182,7 @@ def test_a_running_operation_shows_which_worker_holds_it_and_since_when(
     archive(api, bot)  # the deletion failed once: pending, due later
     before = dt.datetime.now(dt.timezone.utc)
     with app.app_context():
-        (claim,) = operations.claim_due(plugin, ids=[1], worker="node-7 pid 42 (celery)")
+        (claim,) = operations.claim_due(plugin.deps, ids=[1], worker="node-7 pid 42 (celery)")
 
     (listed,) = api.get("/operations").get_json()["items"]
     assert (listed["status"], listed["claimed_by"]) == ("running", "node-7 pid 42 (celery)")
@@ -193,9 +196,9 @@ def test_a_running_operation_shows_which_worker_holds_it_and_since_when(
     assert "node-7 pid 42 (celery)" in cell and "since" in cell
 
     with app.app_context():  # once it is done nobody holds it: the page says nothing more
-        operations._record(plugin, [operations.Outcome(claim)],
+        operations._record(plugin.deps, [operations.Outcome(claim)],
                            dt.datetime.now(dt.timezone.utc),
-                           operations.Settings.from_config(plugin.config))
+                           plugin.settings.outbox)
     text = browser.get("/assistants/operations").get_data(as_text=True)
     assert "node-7" not in text
 
@@ -215,7 +218,7 @@ def test_bad_outbox_settings_are_refused_naming_the_key(key, value, make_app):
 
 def test_the_defaults(make_app):
     app = make_app()
-    assert {key: app.config["OCS_ASSISTANTS_" + key] for key in operations.CONFIG_DEFAULTS} == {
+    assert {key: app.config["OCS_ASSISTANTS_" + key] for key in OUTBOX_KEYS} == {
         "OPERATIONS_CONCURRENCY": 16, "OPERATIONS_MAX_ATTEMPTS": 15,
         "OPERATIONS_RETRY_DELAY": 30.0, "OPERATIONS_MAX_RETRY_DELAY": 3600.0,
         "OPERATIONS_LEASE": 300.0, "OPERATIONS_POLL_INTERVAL": 10.0,

@@ -20,9 +20,9 @@ def test_the_thread_worker_deletes_in_the_background_after_an_archive(make_app, 
         assert worker is not None and worker.running
         assert worker.wait_idle(30)
         with app.app_context():
-            assert [o.status for o in operations.list_operations(plugin)] == ["done"] * 3
+            assert [o.status for o in operations.list_operations(plugin.deps)] == ["done"] * 3
     finally:
-        operations.stop_worker(plugin)
+        operations.stop_worker(plugin.deps)
     assert not worker.running
     assert not {b["openai_id"] for b in bots} & remote_assistant_ids(openai_client)
     for bot in bots:
@@ -37,20 +37,20 @@ def test_resume_at_start_up_finishes_what_a_dead_process_left(make_app, openai_s
     with before.app_context():
         plugin = before.extensions["ocs_assistants"]
         for bot in bots:
-            operations.enqueue(plugin, operations.DELETE_ASSISTANT, bot["openai_id"], team_id=1)
+            operations.enqueue(plugin.deps, operations.DELETE_ASSISTANT, bot["openai_id"], team_id=1)
         plugin.db.session.commit()
 
     after = make_app(**config)  # the restarted process, on the same database
     plugin = after.extensions["ocs_assistants"]
     try:
         with after.app_context():
-            assert operations.resume(plugin) == 2
+            assert operations.resume(plugin.deps) == 2
         assert plugin.operations_worker.wait_idle(30)
         with after.app_context():
-            assert [o.status for o in operations.list_operations(plugin)] == ["done"] * 2
-            assert operations.resume(plugin) == 0
+            assert [o.status for o in operations.list_operations(plugin.deps)] == ["done"] * 2
+            assert operations.resume(plugin.deps) == 0
     finally:
-        operations.stop_worker(plugin)
+        operations.stop_worker(plugin.deps)
     for bot in bots:
         assert deletes(openai_standin, bot["openai_id"]) == [200]
 
@@ -59,5 +59,5 @@ def test_resume_with_nothing_left_starts_no_worker(make_app):
     app = make_app(**{**CONFIG, "OCS_ASSISTANTS_TASK_BACKEND": "thread"})
     plugin = app.extensions["ocs_assistants"]
     with app.app_context():
-        assert operations.resume(plugin) == 0
+        assert operations.resume(plugin.deps) == 0
     assert plugin.operations_worker is None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from pages_client import PagesClient
-from plugin_host import ApiClient, on_assistants_backend
+from plugin_host import on_assistants_backend
 
 
 @pytest.fixture
@@ -18,20 +18,14 @@ def database_url(sqlite_url):
 
 
 @pytest.fixture
-def app(make_app):
-    """The test host with CSRF protection on, as a real host has it."""
-    return make_app(OCS_ASSISTANTS_CSRF_ENABLED=True)
+def app_config():
+    """CSRF protection on, as a real host has it."""
+    return {"OCS_ASSISTANTS_CSRF_ENABLED": True}
 
 
 @pytest.fixture
 def pages(app):
     return PagesClient(app)
-
-
-@pytest.fixture
-def api(app):
-    """The JSON API of the same app (JSON bodies need no CSRF token)."""
-    return ApiClient(app)
 
 
 @pytest.fixture

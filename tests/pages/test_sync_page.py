@@ -25,20 +25,6 @@ def sync_badge(html: str) -> str:
     return text_of(section.split('data-testid="sync-state">')[1].split("</span>")[0])
 
 
-@pytest.fixture
-def release(app):
-    """``release(working_id)`` -> the version's id, through the ``ocs_release`` hook."""
-    plugin = app.extensions["ocs_assistants"]
-
-    def make(working_id: int, label: str = "spring release") -> int:
-        with app.app_context():
-            mapping = plugin.hook.ocs_release(assistant_ids=[working_id], team_id=1,
-                                              release_label=label)
-        return mapping[working_id]
-
-    return make
-
-
 def test_an_untouched_assistant_opens_in_sync(pages, api):
     created = api.create(name="Helper", instructions="Be kind.")
 
@@ -250,9 +236,9 @@ def test_a_remote_only_file_gone_from_openai_needs_the_file_chosen(pages, api, o
 # -- versions -----------------------------------------------------------------------------------
 
 
-def test_the_versions_list_links_each_version_to_its_read_only_page(pages, api, release):
+def test_the_versions_list_links_each_version_to_its_read_only_page(pages, api, release_version):
     working = api.create(name="Helper", instructions="Be kind.")
-    version_id = release(working["id"])
+    version_id = release_version(working["id"], "spring release")
     version = api.get(f"/assistants/{version_id}").get_json()
 
     html = pages.text(f"/{working['id']}")
@@ -266,9 +252,9 @@ def test_the_versions_list_links_each_version_to_its_read_only_page(pages, api, 
 
 
 def test_a_version_changed_in_openai_is_restored_from_its_page(pages, api, openai_client,
-                                                              release):
+                                                              release_version):
     working = api.create(name="Helper", instructions="Be kind.")
-    version_id = release(working["id"])
+    version_id = release_version(working["id"], "spring release")
     version = api.get(f"/assistants/{version_id}").get_json()
     modify_remote(openai_client, version["openai_id"], instructions="Hacked.")
 
@@ -286,9 +272,9 @@ def test_a_version_changed_in_openai_is_restored_from_its_page(pages, api, opena
     assert sync_badge(pages.text(f"/{version_id}")) == "In sync"
 
 
-def test_pulling_a_version_from_its_page_is_refused(pages, api, openai_client, release):
+def test_pulling_a_version_from_its_page_is_refused(pages, api, openai_client, release_version):
     working = api.create(name="Helper", instructions="Be kind.")
-    version_id = release(working["id"])
+    version_id = release_version(working["id"], "spring release")
     version = api.get(f"/assistants/{version_id}").get_json()
     modify_remote(openai_client, version["openai_id"], instructions="Hacked.")
 

@@ -30,8 +30,8 @@ def responses_gateway(openai_client):
 
 
 @pytest.fixture
-def upload(storage):
-    """``upload(n, prefix)`` -> n new files (uploaded side by side), in order."""
+def upload_many(storage):
+    """``upload_many(n, prefix)`` -> n new files (uploaded side by side), in order."""
     def _upload(n: int, prefix: str = "doc") -> list:
         return run_concurrently(
             lambda i: storage.upload_file(f"{prefix}-{i:04d}.txt", f"{prefix} {i}".encode()),

@@ -7,11 +7,11 @@ from ocs_assistant_plugin.remote import AssistantSpec
 
 
 @pytest.mark.parametrize("file_count", [0, 5, 600])
-def test_clone_is_one_request_and_reuses_the_files(file_count, assistants, upload,
+def test_clone_is_one_request_and_reuses_the_files(file_count, assistants, upload_many,
                                                    openai_standin, read_assistant,
                                                    store_file_ids, openai_client):
-    ids = tuple(f.openai_id for f in upload(file_count))
-    ci = tuple(f.openai_id for f in upload(1, "ci"))
+    ids = tuple(f.openai_id for f in upload_many(file_count))
+    ci = tuple(f.openai_id for f in upload_many(1, "ci"))
     spec = AssistantSpec(model="gpt-4o", name="Bot v2", instructions="Hi",
                          builtin_tools=("file_search", "code_interpreter"),
                          code_interpreter_file_ids=ci, file_search_file_ids=ids,
@@ -47,8 +47,8 @@ def test_clone_without_file_search_creates_no_store(assistants, openai_standin, 
     assert read_assistant(result.openai_id).name == "Plain"
 
 
-def test_clone_leaves_the_original_untouched(assistants, upload, store_file_ids):
-    ids = tuple(f.openai_id for f in upload(3))
+def test_clone_leaves_the_original_untouched(assistants, upload_many, store_file_ids):
+    ids = tuple(f.openai_id for f in upload_many(3))
     original = assistants.push(AssistantSpec(model="gpt-4o", name="Bot",
                                              builtin_tools=("file_search",),
                                              file_search_file_ids=ids))
@@ -63,9 +63,9 @@ def test_clone_leaves_the_original_untouched(assistants, upload, store_file_ids)
     assert assistants.fetch(original.openai_id).spec.name == "Bot"
 
 
-def test_sweep_deletes_only_what_carries_the_tag(assistants, upload, openai_standin,
+def test_sweep_deletes_only_what_carries_the_tag(assistants, upload_many, openai_standin,
                                                  openai_client):
-    ids = tuple(f.openai_id for f in upload(2))
+    ids = tuple(f.openai_id for f in upload_many(2))
     spec = AssistantSpec(model="gpt-4o", name="Bot v3", builtin_tools=("file_search",),
                          file_search_file_ids=ids)
     kept = assistants.clone(spec, tag="b" * 32)

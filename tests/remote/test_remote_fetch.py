@@ -22,9 +22,9 @@ LOOKUP = {"name": "lookup", "description": "Look a word up",
 PING = {"name": "ping"}
 
 
-def test_untouched_pushed_assistant_fetches_back_equal(assistants, upload):
-    ci = tuple(f.openai_id for f in upload(2, "ci"))
-    fs = tuple(f.openai_id for f in upload(3, "fs"))
+def test_untouched_pushed_assistant_fetches_back_equal(assistants, upload_many):
+    ci = tuple(f.openai_id for f in upload_many(2, "ci"))
+    fs = tuple(f.openai_id for f in upload_many(3, "fs"))
     spec = AssistantSpec(model="gpt-4o", name="Tutor", description="", instructions="Teach.",
                          temperature=None, top_p=0.5, response_format=SCHEMA_FORMAT,
                          builtin_tools=("file_search", "code_interpreter"),
@@ -56,9 +56,9 @@ def test_fetch_reports_a_change_made_in_openai(assistants, openai_client):
         ("instructions", "Teach.", "Changed in OpenAI"), ("temperature", 1.0, 0.2)]
 
 
-def test_fetch_returns_filenames_for_250_store_files_across_pages(assistants, upload,
+def test_fetch_returns_filenames_for_250_store_files_across_pages(assistants, upload_many,
                                                                   openai_standin):
-    files = upload(250)
+    files = upload_many(250)
     pushed = assistants.push(AssistantSpec(model="gpt-4o", builtin_tools=("file_search",),
                                            file_search_file_ids=tuple(f.openai_id for f in files)))
     openai_standin.reset_counts()
@@ -73,8 +73,8 @@ def test_fetch_returns_filenames_for_250_store_files_across_pages(assistants, up
 
 
 @pytest.mark.parametrize("file_count", [0, 1, 100, 101, 250])
-def test_fetch_request_budget(file_count, assistants, upload, openai_standin):
-    ids = tuple(f.openai_id for f in upload(file_count))
+def test_fetch_request_budget(file_count, assistants, upload_many, openai_standin):
+    ids = tuple(f.openai_id for f in upload_many(file_count))
     pushed = assistants.push(AssistantSpec(model="gpt-4o", builtin_tools=("file_search",),
                                            file_search_file_ids=ids))
     openai_standin.reset_counts()
@@ -87,8 +87,8 @@ def test_fetch_request_budget(file_count, assistants, upload, openai_standin):
 
 
 def test_fetch_state_with_known_filenames_reads_what_fetch_reads_without_naming_files(
-        assistants, upload, openai_standin):
-    files = upload(3)
+        assistants, upload_many, openai_standin):
+    files = upload_many(3)
     spec = AssistantSpec(model="gpt-4o", builtin_tools=("file_search",),
                          file_search_file_ids=tuple(f.openai_id for f in files))
     pushed = assistants.push(spec)
@@ -114,8 +114,8 @@ def test_fetch_state_on_the_assistants_backend_is_fetch(assistants):
 
 
 def test_fetch_names_a_deleted_code_interpreter_file_with_an_empty_filename(
-        assistants, upload, openai_client):
-    kept, gone = (f.openai_id for f in upload(2))
+        assistants, upload_many, openai_client):
+    kept, gone = (f.openai_id for f in upload_many(2))
     pushed = assistants.push(AssistantSpec(model="gpt-4o", builtin_tools=("code_interpreter",),
                                            code_interpreter_file_ids=(kept, gone)))
     openai_client.files.delete(gone)
@@ -126,8 +126,8 @@ def test_fetch_names_a_deleted_code_interpreter_file_with_an_empty_filename(
     assert by_id == {kept: "doc-0000.txt", gone: ""}
 
 
-def test_fetch_reads_a_store_deleted_in_openai_as_no_store(assistants, upload, openai_client):
-    ids = tuple(f.openai_id for f in upload(2))
+def test_fetch_reads_a_store_deleted_in_openai_as_no_store(assistants, upload_many, openai_client):
+    ids = tuple(f.openai_id for f in upload_many(2))
     spec = AssistantSpec(model="gpt-4o", builtin_tools=("file_search",), file_search_file_ids=ids)
     pushed = assistants.push(spec)
     openai_client.vector_stores.delete(pushed.vector_store_id)

@@ -63,9 +63,9 @@ def test_push_update_changes_fields_in_place(assistants, read_assistant, openai_
     assert remote.response_format in (None, "auto")
 
 
-def test_file_search_files_land_in_a_new_store(assistants, upload, read_assistant,
+def test_file_search_files_land_in_a_new_store(assistants, upload_many, read_assistant,
                                                store_file_ids):
-    files = upload(3)
+    files = upload_many(3)
     ids = tuple(f.openai_id for f in files)
 
     result = assistants.push(base_spec(builtin_tools=("file_search",), file_search_file_ids=ids),
@@ -85,9 +85,9 @@ def test_file_search_without_files_still_gets_a_store(assistants, store_file_ids
     assert store_file_ids(result.vector_store_id) == set()
 
 
-def test_removing_a_file_detaches_it_but_keeps_the_file(assistants, upload, store_file_ids,
+def test_removing_a_file_detaches_it_but_keeps_the_file(assistants, upload_many, store_file_ids,
                                                         openai_client, openai_standin):
-    a, b, c = (f.openai_id for f in upload(3))
+    a, b, c = (f.openai_id for f in upload_many(3))
     spec = base_spec(builtin_tools=("file_search",), file_search_file_ids=(a, b))
     first = assistants.push(spec)
     openai_standin.reset_counts()
@@ -105,8 +105,8 @@ def test_removing_a_file_detaches_it_but_keeps_the_file(assistants, upload, stor
     assert openai_standin.count(method="DELETE", path_prefix=detaches) == 1
 
 
-def test_push_sets_code_interpreter_file_ids(assistants, upload, read_assistant):
-    ids = tuple(f.openai_id for f in upload(2))
+def test_push_sets_code_interpreter_file_ids(assistants, upload_many, read_assistant):
+    ids = tuple(f.openai_id for f in upload_many(2))
 
     result = assistants.push(base_spec(code_interpreter_file_ids=ids))
 
@@ -117,9 +117,9 @@ def test_push_sets_code_interpreter_file_ids(assistants, upload, read_assistant)
     assert read_assistant(result.openai_id).tool_resources.code_interpreter.file_ids == [ids[0]]
 
 
-def test_push_recreates_a_store_deleted_in_openai(assistants, upload, openai_client,
+def test_push_recreates_a_store_deleted_in_openai(assistants, upload_many, openai_client,
                                                   store_file_ids):
-    ids = tuple(f.openai_id for f in upload(2))
+    ids = tuple(f.openai_id for f in upload_many(2))
     spec = base_spec(builtin_tools=("file_search",), file_search_file_ids=ids)
     first = assistants.push(spec)
     openai_client.vector_stores.delete(first.vector_store_id)
@@ -131,8 +131,8 @@ def test_push_recreates_a_store_deleted_in_openai(assistants, upload, openai_cli
     assert store_file_ids(second.vector_store_id) == set(ids)
 
 
-def test_failed_create_leaves_no_store_behind(assistants, upload, openai_client, openai_standin):
-    ids = tuple(f.openai_id for f in upload(2))
+def test_failed_create_leaves_no_store_behind(assistants, upload_many, openai_client, openai_standin):
+    ids = tuple(f.openai_id for f in upload_many(2))
     openai_standin.inject_fault(status=500, times=5, method="POST", path_prefix="/v1/assistants")
 
     with pytest.raises(RemoteUnavailable):

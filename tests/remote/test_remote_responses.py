@@ -120,9 +120,9 @@ def test_build_request_refuses_a_json_schema_without_a_name():
     assert "response_format" in caught.value.fields
 
 
-def test_request_is_accepted_by_responses_create(responses_gateway, upload, openai_client):
-    ci = tuple(f.openai_id for f in upload(1, "ci"))
-    fs = tuple(f.openai_id for f in upload(2, "fs"))
+def test_request_is_accepted_by_responses_create(responses_gateway, upload_many, openai_client):
+    ci = tuple(f.openai_id for f in upload_many(1, "ci"))
+    fs = tuple(f.openai_id for f in upload_many(2, "fs"))
     spec = AssistantSpec(model="gpt-4o", instructions="Teach.", temperature=0.5,
                          builtin_tools=("file_search", "code_interpreter"),
                          function_tools=({"name": "ping"},),
@@ -137,9 +137,9 @@ def test_request_is_accepted_by_responses_create(responses_gateway, upload, open
     assert response.model == "gpt-4o"
 
 
-def test_push_keeps_only_the_store_remotely(responses_gateway, upload, store_file_ids,
+def test_push_keeps_only_the_store_remotely(responses_gateway, upload_many, store_file_ids,
                                             openai_standin):
-    ids = tuple(f.openai_id for f in upload(2))
+    ids = tuple(f.openai_id for f in upload_many(2))
     spec = AssistantSpec(model="gpt-4o", name="R", builtin_tools=("file_search",),
                          file_search_file_ids=ids)
 
@@ -159,10 +159,10 @@ def test_push_without_files_or_file_search_asks_nothing(responses_gateway, opena
     assert openai_standin.count() == 0
 
 
-def test_fetch_state_reads_the_store_and_code_interpreter_files(responses_gateway, upload,
+def test_fetch_state_reads_the_store_and_code_interpreter_files(responses_gateway, upload_many,
                                                                 openai_client, openai_standin):
-    ci_kept, ci_gone = (f.openai_id for f in upload(2, "ci"))
-    fs_files = upload(150, "fs")
+    ci_kept, ci_gone = (f.openai_id for f in upload_many(2, "ci"))
+    fs_files = upload_many(150, "fs")
     fs = tuple(f.openai_id for f in fs_files)
     spec = AssistantSpec(model="gpt-4o", name="R",
                          builtin_tools=("file_search", "code_interpreter"),
@@ -202,9 +202,9 @@ def test_fetch_has_no_assistant_to_read(responses_gateway):
     assert "fetch_state" in caught.value.message
 
 
-def test_clone_gives_a_new_store_with_the_same_files(responses_gateway, upload, store_file_ids,
+def test_clone_gives_a_new_store_with_the_same_files(responses_gateway, upload_many, store_file_ids,
                                                      openai_standin):
-    ids = tuple(f.openai_id for f in upload(5))
+    ids = tuple(f.openai_id for f in upload_many(5))
     spec = AssistantSpec(model="gpt-4o", builtin_tools=("file_search",), file_search_file_ids=ids,
                          vector_store_id="vs_working")
     openai_standin.reset_counts()
@@ -216,8 +216,8 @@ def test_clone_gives_a_new_store_with_the_same_files(responses_gateway, upload, 
     assert openai_standin.count(method="POST") == 1
 
 
-def test_a_tagged_clone_store_is_found_by_its_sweep(responses_gateway, upload, openai_client):
-    ids = tuple(f.openai_id for f in upload(1))
+def test_a_tagged_clone_store_is_found_by_its_sweep(responses_gateway, upload_many, openai_client):
+    ids = tuple(f.openai_id for f in upload_many(1))
     spec = AssistantSpec(model="gpt-4o", builtin_tools=("file_search",), file_search_file_ids=ids)
     kept = responses_gateway.clone(spec, store_name="v2", tag="k" * 32)
     swept = responses_gateway.clone(spec, store_name="v3", tag="s" * 32)

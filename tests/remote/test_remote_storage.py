@@ -19,9 +19,9 @@ def test_upload_file_from_bytes_and_from_a_file_object(storage, openai_client, o
     assert openai_standin.count(method="POST", path_prefix="/v1/files") == 2
 
 
-def test_file_names_asks_for_each_file_by_id_never_the_project_list(storage, upload,
+def test_file_names_asks_for_each_file_by_id_never_the_project_list(storage, upload_many,
                                                                      openai_standin):
-    files = upload(30)
+    files = upload_many(30)
     openai_standin.seed_files(500)  # the rest of the project: never read
     openai_standin.reset_counts()
 
@@ -32,8 +32,8 @@ def test_file_names_asks_for_each_file_by_id_never_the_project_list(storage, upl
         f"/v1/files/{f.openai_id}" for f in files)
 
 
-def test_file_names_for_an_import_reads_the_project_list_once(storage, upload, openai_standin):
-    files = upload(30)
+def test_file_names_for_an_import_reads_the_project_list_once(storage, upload_many, openai_standin):
+    files = upload_many(30)
     openai_standin.reset_counts()
 
     names = storage.file_names([f.openai_id for f in files], may_list_project=True)
@@ -43,16 +43,16 @@ def test_file_names_for_an_import_reads_the_project_list_once(storage, upload, o
     assert openai_standin.count(method="GET", path_prefix="/v1/files") == 1
 
 
-def test_file_names_of_one_file_is_one_request(storage, upload, openai_standin):
-    (only,) = upload(1)
+def test_file_names_of_one_file_is_one_request(storage, upload_many, openai_standin):
+    (only,) = upload_many(1)
     openai_standin.reset_counts()
 
     assert storage.file_names([only.openai_id]) == {only.openai_id: only}
     assert openai_standin.count() == 1
 
 
-def test_file_names_leaves_out_unknown_ids(storage, upload, openai_standin):
-    files = upload(3)
+def test_file_names_leaves_out_unknown_ids(storage, upload_many, openai_standin):
+    files = upload_many(3)
     openai_standin.reset_counts()
 
     names = storage.file_names([files[0].openai_id, "file-gone1", files[2].openai_id, "file-gone2"],
@@ -63,9 +63,9 @@ def test_file_names_leaves_out_unknown_ids(storage, upload, openai_standin):
     assert openai_standin.count(method="GET") == 3
 
 
-def test_file_names_finds_files_of_another_purpose_by_id(storage, upload, openai_client,
+def test_file_names_finds_files_of_another_purpose_by_id(storage, upload_many, openai_client,
                                                          openai_standin):
-    (mine,) = upload(1)
+    (mine,) = upload_many(1)
     other = openai_client.files.create(file=("other.jsonl", b"{}"), purpose="user_data")
     openai_standin.reset_counts()
 
@@ -80,9 +80,9 @@ def test_file_names_of_nothing_asks_nothing(storage, openai_standin):
     assert openai_standin.count() == 0
 
 
-def test_create_vector_store_up_to_500_files_is_one_request(storage, upload, store_file_ids,
+def test_create_vector_store_up_to_500_files_is_one_request(storage, upload_many, store_file_ids,
                                                             openai_standin):
-    ids = [f.openai_id for f in upload(500)]
+    ids = [f.openai_id for f in upload_many(500)]
     openai_standin.reset_counts()
 
     store_id = storage.create_vector_store("five hundred", ids)
@@ -92,8 +92,8 @@ def test_create_vector_store_up_to_500_files_is_one_request(storage, upload, sto
 
 
 def test_create_vector_store_over_500_files_adds_the_rest_in_a_batch(
-        storage, upload, store_file_ids, openai_standin):
-    ids = [f.openai_id for f in upload(503)]
+        storage, upload_many, store_file_ids, openai_standin):
+    ids = [f.openai_id for f in upload_many(503)]
     openai_standin.reset_counts()
 
     store_id = storage.create_vector_store("five hundred and three", ids)
@@ -104,8 +104,8 @@ def test_create_vector_store_over_500_files_adds_the_rest_in_a_batch(
     assert store_file_ids(store_id) == set(ids)
 
 
-def test_failed_batch_deletes_the_new_store(storage, upload, openai_client, openai_standin):
-    ids = [f.openai_id for f in upload(501)]  # 500 inline, then one more attach that fails
+def test_failed_batch_deletes_the_new_store(storage, upload_many, openai_client, openai_standin):
+    ids = [f.openai_id for f in upload_many(501)]  # 500 inline, then one more attach that fails
     openai_standin.inject_fault(status=500, times=10, method="POST",
                                 path_prefix="/v1/vector_stores/")
 
@@ -115,8 +115,8 @@ def test_failed_batch_deletes_the_new_store(storage, upload, openai_client, open
     assert list(openai_client.vector_stores.list()) == []
 
 
-def test_list_vector_store_file_ids_reads_every_page(storage, upload, openai_standin):
-    ids = [f.openai_id for f in upload(201)]
+def test_list_vector_store_file_ids_reads_every_page(storage, upload_many, openai_standin):
+    ids = [f.openai_id for f in upload_many(201)]
     store_id = storage.create_vector_store("pages", ids)
     openai_standin.reset_counts()
 
@@ -126,9 +126,9 @@ def test_list_vector_store_file_ids_reads_every_page(storage, upload, openai_sta
     assert openai_standin.count() == 3  # 100 + 100 + 1
 
 
-def test_set_vector_store_files_attaches_and_detaches(storage, upload, store_file_ids,
+def test_set_vector_store_files_attaches_and_detaches(storage, upload_many, store_file_ids,
                                                       openai_client, openai_standin):
-    a, b, c, d, e = (f.openai_id for f in upload(5))
+    a, b, c, d, e = (f.openai_id for f in upload_many(5))
     store_id = storage.create_vector_store("s", [a, b, c])
     openai_standin.reset_counts()
 
@@ -143,9 +143,9 @@ def test_set_vector_store_files_attaches_and_detaches(storage, upload, store_fil
     assert {openai_client.files.retrieve(i).id for i in (b, c)} == {b, c}  # Files kept
 
 
-def test_set_vector_store_files_attaches_a_single_file_directly(storage, upload, store_file_ids,
+def test_set_vector_store_files_attaches_a_single_file_directly(storage, upload_many, store_file_ids,
                                                                 openai_standin):
-    a, b = (f.openai_id for f in upload(2))
+    a, b = (f.openai_id for f in upload_many(2))
     store_id = storage.create_vector_store("s", [a])
     openai_standin.reset_counts()
 
@@ -155,8 +155,8 @@ def test_set_vector_store_files_attaches_a_single_file_directly(storage, upload,
     assert store_file_ids(store_id) == {a, b}
 
 
-def test_set_vector_store_files_when_nothing_changes_only_lists(storage, upload, openai_standin):
-    ids = [f.openai_id for f in upload(3)]
+def test_set_vector_store_files_when_nothing_changes_only_lists(storage, upload_many, openai_standin):
+    ids = [f.openai_id for f in upload_many(3)]
     store_id = storage.create_vector_store("s", ids)
     openai_standin.reset_counts()
 
@@ -164,8 +164,8 @@ def test_set_vector_store_files_when_nothing_changes_only_lists(storage, upload,
     assert openai_standin.count() == 1
 
 
-def test_delete_file_and_store(storage, upload, openai_client, store_file_ids):
-    a, b = (f.openai_id for f in upload(2))
+def test_delete_file_and_store(storage, upload_many, openai_client, store_file_ids):
+    a, b = (f.openai_id for f in upload_many(2))
     store_id = storage.create_vector_store("s", [a, b])
 
     storage.delete_file(a)

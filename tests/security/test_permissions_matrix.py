@@ -13,7 +13,7 @@ import io
 import pytest
 
 from ocs_assistant_plugin import hookimpl
-from ocs_assistant_plugin.extension import AUTHORIZE_ACTIONS
+from ocs_assistant_plugin.hookspecs import AUTHORIZE_ACTIONS
 from plugin_host import SQLITE_ONLY, ApiClient, snapshot
 from security_helpers import blueprint_routes, fill_rule
 

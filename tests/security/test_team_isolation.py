@@ -14,14 +14,9 @@ ASSISTANTS_BACKEND = {"OCS_ASSISTANTS_BACKEND": "assistants"}
 
 
 @pytest.fixture
-def app(make_app):
+def app_config():
     """On the assistants backend: there each assistant has an OpenAI assistant to take over."""
-    return make_app(**ASSISTANTS_BACKEND)
-
-
-@pytest.fixture
-def api(app):
-    return ApiClient(app)
+    return ASSISTANTS_BACKEND
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ LIMIT = 1000
 
 
 @pytest.fixture
-def app(make_app):
-    return make_app(OCS_ASSISTANTS_MAX_UPLOAD_BYTES=LIMIT)
+def app_config():
+    return {"OCS_ASSISTANTS_MAX_UPLOAD_BYTES": LIMIT}
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from sync_helpers import baseline, delete_remote, modify_remote
 
 
 @pytest.fixture
-def thirty(app, api, openai_client, openai_standin, release, db_session):
+def thirty(app, api, openai_client, openai_standin, release_version, db_session):
     """30 assistants in mixed states; returns ``{state: [ids]}``."""
     states: dict[str, list[int]] = {s: [] for s in (
         "in_sync", "out_of_sync", "remote_missing", "error", "not_pushed")}
@@ -27,7 +27,7 @@ def thirty(app, api, openai_client, openai_standin, release, db_session):
                                     path_prefix=f"/v1/assistants/{a['openai_id']}")
         states["error"].append(a["id"])
     states["in_sync"] += [a["id"] for a in team1[9:]]
-    states["in_sync"] += [release(a["id"]) for a in team1[9:11]]
+    states["in_sync"] += [release_version(a["id"]) for a in team1[9:11]]
     with db_session() as session:
         drafts = [Assistant(team_id=1, name=f"Draft {i}", model="gpt-4o") for i in range(2)]
         session.add_all(drafts)

@@ -12,7 +12,7 @@ import math
 
 import pytest
 
-from plugin_host import SQLITE_ONLY, ApiClient
+from plugin_host import SQLITE_ONLY
 from sync_helpers import (
     assert_in_sync,
     create_remote,
@@ -31,8 +31,8 @@ def backend(request):
 
 
 @pytest.fixture
-def api(make_app, backend):
-    return ApiClient(make_app(OCS_ASSISTANTS_BACKEND=backend, OCS_ASSISTANTS_TASK_BACKEND="eager"))
+def app_config(backend):
+    return {"OCS_ASSISTANTS_BACKEND": backend, "OCS_ASSISTANTS_TASK_BACKEND": "eager"}
 
 
 def imported(api, openai_client, openai_standin, backend: str, file_count: int) -> dict:

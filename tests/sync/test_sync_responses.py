@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from plugin_host import ApiClient
 from sync_helpers import assert_in_sync, local, sync_action, sync_report, upload_remote
 
 
 @pytest.fixture
-def api(make_app):
-    return ApiClient(make_app(OCS_ASSISTANTS_BACKEND="responses"))
+def app_config():
+    return {"OCS_ASSISTANTS_BACKEND": "responses"}
 
 
 @pytest.fixture

@@ -18,12 +18,12 @@ from sync_helpers import (
 
 
 @pytest.fixture
-def version(api, openai_client, release):
+def version(api, openai_client, release_version):
     """A released version (with a file in each tool) of a working assistant: its JSON."""
     working = api.create(**baseline(builtin_tools=["code_interpreter", "file_search"]))
     api.upload(working["id"], "file_search", "guide.txt")
     api.upload(working["id"], "code_interpreter", "table.csv")
-    version_id = release(working["id"])
+    version_id = release_version(working["id"])
     body = local(api, version_id)
     assert body["is_version"] and body["openai_id"] not in (None, working["openai_id"])
     return body

@@ -21,18 +21,8 @@ BATCH_MAX = 2000
 
 
 @pytest.fixture
-def app(make_app):
-    return make_app(**CONFIG)
-
-
-@pytest.fixture
-def release(app, plugin):
-    """``release(ids, team_id=1, label="r1")``: fire ``ocs_release`` as a host does."""
-    def fire(ids, team_id=1, label="r1"):
-        with app.app_context():
-            return plugin.hook.ocs_release(assistant_ids=list(ids), team_id=team_id,
-                                           release_label=label)
-    return fire
+def app_config():
+    return CONFIG
 
 
 @pytest.fixture

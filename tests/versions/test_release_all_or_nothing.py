@@ -88,8 +88,8 @@ def test_a_clean_up_that_fails_goes_to_the_outbox_and_is_finished_later(
         assert ops[0].last_error
 
         # not due yet: the worker leaves it; once due, it finishes the job
-        assert operations.run_pending(plugin) == []
-        done = operations.run_pending(plugin, now=ops[0].next_attempt_at)
+        assert operations.run_pending(plugin.deps) == []
+        done = operations.run_pending(plugin.deps, now=ops[0].next_attempt_at)
         assert [(o.status, o.attempts, o.last_error) for o in done] == [("done", 2, None)]
     assert _remote_state(openai_client) == remote_before
 
@@ -106,10 +106,10 @@ def test_the_outbox_retries_later_while_openai_keeps_failing(app, plugin, three,
     with app.app_context():
         (op,) = plugin.db.session.execute(sa.select(RemoteOperation)).scalars().all()
         first_due = op.next_attempt_at
-        (tried,) = operations.run_pending(plugin, now=first_due)
+        (tried,) = operations.run_pending(plugin.deps, now=first_due)
         assert (tried.status, tried.attempts) == ("pending", 2)
         assert tried.next_attempt_at > first_due
-        (tried,) = operations.run_pending(plugin, now=tried.next_attempt_at)
+        (tried,) = operations.run_pending(plugin.deps, now=tried.next_attempt_at)
         assert (tried.kind, tried.status, tried.attempts) == (operations.DELETE_ASSISTANT, "done", 3)
     page = openai_client.get("/assistants", cast_to=object, options={
         "headers": {"OpenAI-Beta": "assistants=v2"}, "params": {"limit": 100}})

@@ -16,7 +16,6 @@ from ocs_assistant_plugin.errors import RemoteUnavailable
 from ocs_assistant_plugin.models import Assistant, RemoteOperation
 from ocs_assistant_plugin.remote.base import RELEASE_TAG_KEY
 from plugin_host import snapshot
-from version_helpers import CONFIG
 
 CLIENT_TIMEOUT = 5  # the openai_client fixture's
 
@@ -51,7 +50,7 @@ def _run_final_sweeps(app, plugin):
     """Run the outbox at the time the pending sweeps are due (no waiting for the clock)."""
     with app.app_context():
         due = max(op.next_attempt_at for op in _sweep_ops(app, plugin))
-        return operations.run_pending(plugin, now=due)
+        return operations.run_pending(plugin.deps, now=due)
 
 
 def _operations(app, plugin):
@@ -107,7 +106,7 @@ def test_a_sweep_that_cannot_reach_openai_is_retried_later(app, plugin, two, rel
     with app.app_context():
         (op,) = plugin.db.session.execute(sa.select(RemoteOperation)).scalars().all()
         assert (op.kind, op.status, op.attempts) == (operations.SWEEP_RELEASE_CLONE, "pending", 1)
-        (tried,) = operations.run_pending(plugin, now=op.next_attempt_at)
+        (tried,) = operations.run_pending(plugin.deps, now=op.next_attempt_at)
         # found and deleted, but due once more when a late create can no longer land
         assert (tried.status, tried.attempts, tried.last_error) == ("pending", 2, None)
         assert tried.next_attempt_at.timestamp() == pytest.approx(tried.payload["until"])
@@ -134,7 +133,7 @@ def test_a_create_that_lands_after_the_first_sweep_is_swept_by_the_last(
     assert op.next_attempt_at.timestamp() == pytest.approx(payload["until"])
     with app.app_context():  # not due before then
         early = dt.datetime.fromtimestamp(payload["until"] - 1, dt.timezone.utc)
-        assert operations.run_pending(plugin, now=early) == []
+        assert operations.run_pending(plugin.deps, now=early) == []
     # ... and then OpenAI finishes the slow create
     late = openai_client.post("/assistants", cast_to=object, options=BETA, body={
         "model": "gpt-4o", "metadata": {RELEASE_TAG_KEY: op.target}})
@@ -161,8 +160,8 @@ class TestWithSdkRetries:
             client.close()
 
     @pytest.fixture
-    def app(self, make_app, retrying_client):
-        return make_app(client=retrying_client, **CONFIG)
+    def host_client(self, retrying_client):
+        return retrying_client
 
     @staticmethod
     def _version_remote(app, plugin, working_id):

@@ -9,19 +9,19 @@ from plugin_host import snapshot
 
 
 @pytest.fixture
-def version(api, release, openai_client):
+def drifted_version(api, release, openai_client):
     """A released version (file_search on, one file) of a working assistant, whose store in
     OpenAI was given one more file there (``extra_remote_file``: drift the sync check reports)."""
     bot = api.create(name="Bot", builtin_tools=["file_search", "code_interpreter"])
     assert api.upload(bot["id"], "file_search", "faq.txt").status_code == 201
-    version = api.get(f"/assistants/{release([bot['id']])[bot['id']]}").get_json()
+    drifted_version = api.get(f"/assistants/{release([bot['id']])[bot['id']]}").get_json()
     extra = openai_client.files.create(file=("extra.txt", b"extra"), purpose="assistants")
-    openai_client.vector_stores.files.create(version["vector_store_id"], file_id=extra.id)
-    return {**version, "extra_remote_file": extra.id}
+    openai_client.vector_stores.files.create(drifted_version["vector_store_id"], file_id=extra.id)
+    return {**drifted_version, "extra_remote_file": extra.id}
 
 
-def _file(version):
-    return version["files"][0]
+def _file(drifted_version):
+    return drifted_version["files"][0]
 
 
 WRITES = {
@@ -69,38 +69,38 @@ PAGE_WRITES = {
 
 
 @pytest.mark.parametrize("write", list(WRITES))
-def test_every_write_path_refuses_a_version(write, version, api, openai_client, openai_standin):
+def test_every_write_path_refuses_a_version(write, drifted_version, api, openai_client, openai_standin):
     before = snapshot(api, openai_client)
     openai_standin.reset_counts()
 
-    response = WRITES[write](api, version)
+    response = WRITES[write](api, drifted_version)
 
     assert response.status_code == 409, response.get_json()
     error = response.get_json()["error"]
     assert error["code"] == "conflict"
-    assert f"version 1 of assistant {version['working_id']}" in error["message"].lower()
+    assert f"version 1 of assistant {drifted_version['working_id']}" in error["message"].lower()
     assert openai_standin.count(method="POST") == 0
     assert openai_standin.count(method="DELETE") == 0
     assert snapshot(api, openai_client) == before
 
 
-def test_the_working_assistant_stays_editable_after_a_release(version, api):
-    response = api.patch(f"/assistants/{version['working_id']}", json={"instructions": "new"})
+def test_the_working_assistant_stays_editable_after_a_release(drifted_version, api):
+    response = api.patch(f"/assistants/{drifted_version['working_id']}", json={"instructions": "new"})
 
     assert response.status_code == 200
-    assert api.get(f"/assistants/{version['id']}").get_json()["instructions"] == ""
+    assert api.get(f"/assistants/{drifted_version['id']}").get_json()["instructions"] == ""
 
 
 @pytest.mark.parametrize("write", list(PAGE_WRITES))
-def test_every_admin_page_write_refuses_a_version(write, version, api, openai_client,
+def test_every_admin_page_write_refuses_a_version(write, drifted_version, api, openai_client,
                                                   openai_standin):
     before = snapshot(api, openai_client)
     openai_standin.reset_counts()
 
-    response = PAGE_WRITES[write](api, version)
+    response = PAGE_WRITES[write](api, drifted_version)
 
     assert response.status_code == 409, response.get_data(as_text=True)[:2000]
-    assert f"version 1 of assistant {version['working_id']}" in response.get_data(
+    assert f"version 1 of assistant {drifted_version['working_id']}" in response.get_data(
         as_text=True).lower()
     assert openai_standin.count(method="POST") == 0
     assert openai_standin.count(method="DELETE") == 0
