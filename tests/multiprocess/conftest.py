@@ -9,9 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from ocs_assistant_plugin import models
-from processes import Deployment
+from processes import FILES, PASSWORD, USERNAME, Deployment
 
-USERNAME, PASSWORD = "ops", "correct horse battery"
 
 
 def pytest_collection_modifyitems(items):
@@ -58,10 +57,6 @@ def deploy(host_database, redis_url, openai_standin, tmp_path):
     yield make
     for deployment in made:
         deployment.stop()
-
-
-#: Files in each assistant's vector store: archiving one records 2 + FILES deletions.
-FILES = 3
 
 
 @pytest.fixture

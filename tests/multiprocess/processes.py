@@ -23,6 +23,10 @@ from pathlib import Path
 import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[2]
+#: The example host's user the scenarios sign in as.
+USERNAME, PASSWORD = "ops", "correct horse battery"
+#: Files in each assistant's vector store: archiving one records 2 + FILES deletions.
+FILES = 3
 READY_TIMEOUT = 120.0
 
 

@@ -7,8 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
-from conftest import FILES, PASSWORD, USERNAME
-from processes import sign_in
+from processes import FILES, PASSWORD, USERNAME, sign_in
 
 #: 100 assistants, each with a vector store and 3 files: 500 deletions.
 ASSISTANTS = 100
