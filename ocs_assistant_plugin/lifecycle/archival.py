@@ -320,6 +320,9 @@ class ArchiveService(TeamServiceBase):
             self.session.rollback()
             raise
         self._after_commit(result)
+        if result.operations:  # expired by the commits: read back in one query, not one each
+            ids = [sa.inspect(operation).identity[0] for operation in result.operations]
+            self.session.execute(sa.select(RemoteOperation).where(RemoteOperation.id.in_(ids)))
         return result
 
     # -- internals --------------------------------------------------------------------------

@@ -271,17 +271,21 @@ def claim_due(deps, *, now: dt.datetime | None = None, limit: int | None = None,
         query = query.with_for_update(skip_locked=True)
     try:
         candidates = session.execute(query).scalars().all()
-        taken = []
-        for operation_id in candidates:
-            moved = session.execute(
-                sa.update(RemoteOperation)
-                .where(RemoteOperation.id == operation_id, RemoteOperation.status == PENDING)
+        take = (sa.update(RemoteOperation)
                 .values(status=RUNNING, attempts=RemoteOperation.attempts + 1,
                         next_attempt_at=at + settings.lease, claimed_by=worker,
                         claimed_at=utcnow())
-            ).rowcount
-            if moved == 1:
-                taken.append(operation_id)
+                .execution_options(synchronize_session=False))  # committed right after
+        if candidates and session.get_bind().dialect.update_returning:
+            # one statement for the whole batch; RETURNING says which rows this worker moved
+            taken = set(session.execute(
+                take.where(RemoteOperation.id.in_(candidates), RemoteOperation.status == PENDING)
+                .returning(RemoteOperation.id)).scalars())
+            taken = [i for i in candidates if i in taken]
+        else:
+            taken = [operation_id for operation_id in candidates if session.execute(
+                take.where(RemoteOperation.id == operation_id,
+                           RemoteOperation.status == PENDING)).rowcount == 1]
         rows = session.execute(
             sa.select(RemoteOperation.id, RemoteOperation.kind, RemoteOperation.target,
                       RemoteOperation.team_id, RemoteOperation.payload, RemoteOperation.attempts)
@@ -435,13 +439,25 @@ def _record(deps, outcomes: list[Outcome], at: dt.datetime, settings: OutboxSett
     ran out belongs to the newer claim)."""
     session = deps.session
     try:
+        # Successes are the bulk: one UPDATE for all those of the same attempt.
+        done: dict[int, list[int]] = {}
+        for outcome in outcomes:
+            if outcome.error is None and outcome.again_at is None:
+                done.setdefault(outcome.claim.attempts, []).append(outcome.claim.id)
+        for attempts, ids in done.items():
+            session.execute(
+                sa.update(RemoteOperation)
+                .where(RemoteOperation.id.in_(ids), RemoteOperation.status == RUNNING,
+                       RemoteOperation.attempts == attempts)
+                .values(status=DONE, last_error=None)
+                .execution_options(synchronize_session=False))
         for outcome in outcomes:
             claim = outcome.claim
+            if outcome.error is None and outcome.again_at is None:
+                continue  # recorded above
             if outcome.error is None and outcome.again_at is not None:
                 values = {"status": PENDING, "last_error": None,
                           "next_attempt_at": outcome.again_at}
-            elif outcome.error is None:
-                values = {"status": DONE, "last_error": None}
             elif claim.attempts >= settings.max_attempts:
                 values = {"status": FAILED, "last_error": outcome.error}
             else:
@@ -454,7 +470,7 @@ def _record(deps, outcomes: list[Outcome], at: dt.datetime, settings: OutboxSett
                 sa.update(RemoteOperation)
                 .where(RemoteOperation.id == claim.id, RemoteOperation.status == RUNNING,
                        RemoteOperation.attempts == claim.attempts)
-                .values(**values))
+                .values(**values).execution_options(synchronize_session=False))
             if outcome.error is not None:
                 log.warning("remote operation %s (%s %s) failed, attempt %d -> %s: %s", claim.id,
                             claim.kind, claim.target, claim.attempts, values["status"],

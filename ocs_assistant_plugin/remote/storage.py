@@ -41,8 +41,10 @@ STORE_CREATE_MAX_FILES = 500
 FILE_BATCH_MAX_FILES = 2000
 FILES_LIST_PAGE = 10000
 # From this many wanted ids on, an import reads the project's file list instead of one file per
-# request (``file_names(..., may_list_project=True)``).
-FILES_LIST_FROM = 2
+# request (``file_names(..., may_list_project=True)``), at most one page (10000 files) per
+# FILES_PER_LISTED_PAGE wanted ids, so even then the cost follows the assistant, not the project.
+FILES_LIST_FROM = 500
+FILES_PER_LISTED_PAGE = 1000
 _STORE_OPTIONS = {"headers": {"OpenAI-Beta": "assistants=v2"}}
 
 
@@ -171,33 +173,37 @@ class RemoteStorage:
         """``{id: RemoteFile}`` for each id that exists in OpenAI (unknown ids are left out).
 
         Each id is one ``GET /files/{id}``, run concurrently, so the cost is bounded by the ids
-        asked for. ``may_list_project`` (an import, which knows no filename yet) reads the
-        project's file list instead when several ids are wanted: one ``GET /files`` returns up
-        to 10000 files, and paging stops as soon as every wanted id was seen; ids it did not show
-        (another purpose, or gone) are then looked up one by one, so a missing file is confirmed
+        asked for. ``may_list_project`` (an import of many files, which knows no filename yet)
+        first reads the project's file list: one ``GET /files`` returns up to 10000 files, and
+        paging stops as soon as every wanted id was seen, or after one page per 1000 wanted ids
+        (a project may hold far more files than the assistant); ids it did not show (another
+        purpose, older, or gone) are then looked up one by one, so a missing file is confirmed
         by its own 404."""
         wanted = list(dict.fromkeys(i for i in ids if i))
         if not wanted:
             return {}
         found: dict[str, RemoteFile] = {}
         if may_list_project and len(wanted) >= FILES_LIST_FROM:
-            found = self._names_from_list(set(wanted))
+            found = self._names_from_list(set(wanted),
+                                          max_pages=-(-len(wanted) // FILES_PER_LISTED_PAGE))
         missing = [i for i in wanted if i not in found]
         for remote in run_concurrently(self.retrieve_file, missing, self.concurrency):
             if remote is not None:
                 found[remote.openai_id] = remote
         return {i: found[i] for i in wanted if i in found}
 
-    def _names_from_list(self, wanted: set[str]) -> dict[str, RemoteFile]:
+    def _names_from_list(self, wanted: set[str], max_pages: int) -> dict[str, RemoteFile]:
         found: dict[str, RemoteFile] = {}
         with translated_errors("listing the files"):
-            # Iterating the page fetches the next page only when the loop needs it.
-            for f in self.client.files.list(purpose=FILE_PURPOSE, limit=FILES_LIST_PAGE):
-                if f.id in wanted:
-                    found[f.id] = RemoteFile(openai_id=f.id, filename=f.filename,
-                                             bytes=f.bytes or 0)
-                    if len(found) == len(wanted):
-                        break
+            page = self.client.files.list(purpose=FILE_PURPOSE, limit=FILES_LIST_PAGE)
+            for number in range(1, max_pages + 1):
+                for f in page.data:
+                    if f.id in wanted:
+                        found[f.id] = RemoteFile(openai_id=f.id, filename=f.filename,
+                                                 bytes=f.bytes or 0)
+                if len(found) == len(wanted) or number == max_pages or not page.has_next_page():
+                    break
+                page = page.get_next_page()
         return found
 
     def retrieve_file(self, openai_id: str) -> RemoteFile | None:

@@ -32,15 +32,29 @@ def test_file_names_asks_for_each_file_by_id_never_the_project_list(storage, upl
         f"/v1/files/{f.openai_id}" for f in files)
 
 
-def test_file_names_for_an_import_reads_the_project_list_once(storage, upload_many, openai_standin):
-    files = upload_many(30)
+def test_file_names_of_many_files_for_an_import_reads_the_project_list_once(
+        storage, openai_client, openai_standin):
+    ids = openai_standin.seed_files(600, filename="doc-{index:04d}.txt")
     openai_standin.reset_counts()
 
-    names = storage.file_names([f.openai_id for f in files], may_list_project=True)
+    names = storage.file_names(ids, may_list_project=True)
 
-    assert names == {f.openai_id: f for f in files}
+    assert [names[i].filename for i in ids] == [f"doc-{n:04d}.txt" for n in range(600)]
     assert openai_standin.count() == 1
     assert openai_standin.count(method="GET", path_prefix="/v1/files") == 1
+
+
+def test_an_import_reads_at_most_one_page_of_the_project_per_thousand_files(
+        storage, openai_standin):
+    ids = openai_standin.seed_files(600)
+    openai_standin.seed_files(10000)  # newer: the first page of the project shows none of ``ids``
+    openai_standin.reset_counts()
+
+    names = storage.file_names(ids, may_list_project=True)
+
+    assert set(names) == set(ids)
+    assert len([r for r in openai_standin.requests if r.path == "/v1/files"]) == 1
+    assert openai_standin.count(path_prefix="/v1/files/") == 600  # the rest by id
 
 
 def test_file_names_of_one_file_is_one_request(storage, upload_many, openai_standin):
@@ -55,12 +69,10 @@ def test_file_names_leaves_out_unknown_ids(storage, upload_many, openai_standin)
     files = upload_many(3)
     openai_standin.reset_counts()
 
-    names = storage.file_names([files[0].openai_id, "file-gone1", files[2].openai_id, "file-gone2"],
-                               may_list_project=True)
+    names = storage.file_names([files[0].openai_id, "file-gone1", files[2].openai_id, "file-gone2"])
 
     assert list(names) == [files[0].openai_id, files[2].openai_id]
-    # one list, then each id the list did not show is confirmed by its own 404
-    assert openai_standin.count(method="GET") == 3
+    assert openai_standin.count(method="GET") == 4  # each by id: a missing one by its own 404
 
 
 def test_file_names_finds_files_of_another_purpose_by_id(storage, upload_many, openai_client,
@@ -69,7 +81,7 @@ def test_file_names_finds_files_of_another_purpose_by_id(storage, upload_many, o
     other = openai_client.files.create(file=("other.jsonl", b"{}"), purpose="user_data")
     openai_standin.reset_counts()
 
-    names = storage.file_names([mine.openai_id, other.id], may_list_project=True)
+    names = storage.file_names([mine.openai_id, other.id])
 
     assert names[other.id].filename == "other.jsonl" and names[mine.openai_id] == mine
     assert openai_standin.count() == 2  # the list (purpose=assistants), then the one it missed
