@@ -342,10 +342,11 @@ class AssistantService:
         storage = self.deps.gateways.storage(self.team_id)
         try:
             store_name = storage.vector_store_name(store_id)
-            file_ids = storage.list_vector_store_file_ids(store_id)
+            listing = storage.list_store(store_id)
         except RemoteNotFound:
             raise InvalidInput(f"OpenAI has no vector store {store_id}.",
                                {"vector_store_id": ["No such vector store in OpenAI."]}) from None
+        file_ids = list(listing.file_ids)
         names = storage.file_names(file_ids, may_list_project=True)
         assistant = Assistant(
             team_id=self.team_id, backend="responses", openai_id=None,
@@ -359,6 +360,7 @@ class AssistantService:
                 for file_id in dict.fromkeys(file_ids)])
         assistant.refresh_content_hash()
         self.session.add(assistant)
+        remember_listing(self.session, listing)
         commit_or_undo(self.session)
         return assistant
 

@@ -47,7 +47,7 @@ def test_with_the_cursors_of_the_last_listing_every_page_goes_out_at_once(storag
     cursors = StoreListing(store_id, tuple(ids)).page_cursors
     assert cursors == (ids[99], ids[199], ids[299], ids[399])
     openai_standin.reset_counts()
-    openai_standin.latency = 0.2
+    openai_standin.latency = 0.5
 
     listing = storage.list_store(store_id, cursors)
 

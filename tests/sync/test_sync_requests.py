@@ -110,7 +110,7 @@ def test_pages_of_an_in_sync_store_are_requested_without_waiting_on_each_other(
         api, openai_client, openai_standin, backend):
     assistant = imported(api, openai_client, openai_standin, backend, 450)
     openai_standin.reset_counts()
-    openai_standin.latency = 0.2  # every answer waits: a request sent after one is not ahead
+    openai_standin.latency = 0.5  # every answer waits: a request sent after one is not ahead
 
     assert_in_sync(sync_report(api, assistant["id"]))
 
@@ -235,3 +235,20 @@ def test_bulk_audit_checks_each_assistant_with_its_pages_at_once(
     for assistant in assistants:
         assert len(store_pages(openai_standin, assistant["vector_store_id"])) == 2
     assert openai_standin.count(path_prefix="/v1/files") == 0
+
+
+@ON_SQLITE
+@pytest.mark.parametrize("backend", ["responses"], indirect=True)
+def test_a_vector_store_import_remembers_its_pages_for_the_first_check(
+        api, openai_client, openai_standin):
+    store = store_with_files(openai_client, openai_standin.seed_files(250))
+    response = api.post("/assistants/import", json={"vector_store_id": store, "model": "gpt-4o"})
+    assert response.status_code == 201, response.get_json()
+    openai_standin.reset_counts()
+    openai_standin.latency = 0.5
+
+    assert_in_sync(sync_report(api, response.get_json()["id"]))
+
+    requests = openai_standin.requests
+    assert len(requests) == len(store_pages(openai_standin, store)) == 3
+    assert max(r.started for r in requests) < min(r.finished for r in requests)
