@@ -327,9 +327,10 @@ class StandInState:
             store.obj["name"] = body["name"] or ""
         if "metadata" in body:
             store.obj["metadata"] = dict(body["metadata"] or {})
+        # The update is activity: the expiry is anchored on the new last_active_at.
+        store.obj["last_active_at"] = _now()
         if "expires_after" in body:
             _set_expiry(store.obj, body["expires_after"])
-        store.obj["last_active_at"] = _now()
         return self._render_store(store)
 
     def delete_vector_store(self, vector_store_id: str) -> dict:
