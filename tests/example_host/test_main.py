@@ -87,7 +87,7 @@ def test_a_restarted_host_finishes_the_deletions_a_dead_one_left(tmp_path):
     url = f"sqlite:///{tmp_path / 'host.sqlite'}"
     example_app = create_app({"SQLALCHEMY_DATABASE_URI": url}, instance_path=str(tmp_path / "instance"))
     with example_app.app_context():  # what a host killed right after an archive's commit leaves
-        operations.enqueue(example_app.extensions["ocs_assistants"], operations.DELETE_ASSISTANT,
+        operations.enqueue(example_app.extensions["ocs_assistants"].deps, operations.DELETE_ASSISTANT,
                            "asst_left_by_a_dead_run", team_id=1)
         db.session.commit()
 
