@@ -309,7 +309,7 @@ def archive(bench: Bench, sizes: Sizes) -> None:
     def ours():
         result = bench.api("POST", f"/assistants/{assistant['id']}/archive", json={})
         with bench.app.app_context():  # what the outbox worker does: run until nothing is due
-            while operations.run_pending(bench.plugin):
+            while operations.run_pending(bench.plugin.deps):
                 pass
         return result
 
