@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from browser_support import serve
+from plugin_host import TEAM_HEADER
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -71,3 +74,17 @@ def open_page(request, chromium):
                 suffix = f"-{number}-{index}" if number or index else ""
                 page.screenshot(path=str(ARTIFACTS / f"{name}{suffix}.png"), full_page=True)
         context.close()
+
+
+@pytest.fixture
+def site(app):
+    """The app over HTTP: its base URL (the plugin's pages are under /assistants)."""
+    base_url, stop = serve(app)
+    yield base_url + app.config["OCS_ASSISTANTS_URL_PREFIX"]
+    stop()
+
+
+@pytest.fixture
+def page(open_page):
+    """A page of team 1 (the test host takes the team from a header)."""
+    return open_page(extra_http_headers={TEAM_HEADER: "1"})

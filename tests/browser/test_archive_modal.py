@@ -7,9 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from browser_support import serve
 from ocs_assistant_plugin import Reference, hookimpl
-from plugin_host import ASSISTANTS_BACKEND, TEAM_HEADER, ApiClient, remote_assistant_ids
+from plugin_host import ASSISTANTS_BACKEND, ApiClient, remote_assistant_ids
 
 pytestmark = pytest.mark.browser
 
@@ -68,18 +67,6 @@ def host(app):
     host = HostObjects()
     app.extensions["ocs_assistants"].register(host, name="host_objects")
     return host
-
-
-@pytest.fixture
-def site(app):
-    base_url, stop = serve(app)
-    yield base_url + app.config["OCS_ASSISTANTS_URL_PREFIX"]
-    stop()
-
-
-@pytest.fixture
-def page(open_page):
-    return open_page(extra_http_headers={TEAM_HEADER: "1"})
 
 
 def release(app, working_id):

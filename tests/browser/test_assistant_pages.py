@@ -6,8 +6,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from browser_support import serve
-from plugin_host import ASSISTANTS_BACKEND, TEAM_HEADER, ApiClient, remote_assistant, store_file_ids
+from browser_support import csrf_token
+from plugin_host import ASSISTANTS_BACKEND, ApiClient, remote_assistant, store_file_ids
 
 pytestmark = pytest.mark.browser
 
@@ -18,27 +18,6 @@ BETA = {"headers": {"OpenAI-Beta": "assistants=v2"}}
 def app_config():
     # The pages create, sync and import remote assistant objects.
     return {"OCS_ASSISTANTS_CSRF_ENABLED": True, **ASSISTANTS_BACKEND}
-
-
-@pytest.fixture
-def site(app):
-    """The app over HTTP: its base URL (the plugin's pages are under /assistants)."""
-    base_url, stop = serve(app)
-    yield base_url + app.config["OCS_ASSISTANTS_URL_PREFIX"]
-    stop()
-
-
-@pytest.fixture
-def page(open_page):
-    """A page of team 1 (the test host takes the team from a header)."""
-    return open_page(extra_http_headers={TEAM_HEADER: "1"})
-
-
-def csrf_token(api: ApiClient) -> str:
-    """A CSRF token of the API client's session, read from a form as a browser would."""
-    page = api.client.get(api.app.config["OCS_ASSISTANTS_URL_PREFIX"] + "/new",
-                          headers={TEAM_HEADER: "1"}).get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
 def test_create_an_assistant_through_the_form_and_find_it_in_the_list(site, page, api,

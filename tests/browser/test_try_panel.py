@@ -8,8 +8,8 @@ import openai
 import pytest
 from playwright.sync_api import expect
 
-from browser_support import serve
-from plugin_host import TEAM_HEADER, ApiClient
+from browser_support import csrf_token, serve
+from plugin_host import ApiClient
 
 pytestmark = pytest.mark.browser
 
@@ -24,31 +24,12 @@ def app_config():
 
 
 @pytest.fixture
-def site(app):
-    base_url, stop = serve(app)
-    yield base_url + app.config["OCS_ASSISTANTS_URL_PREFIX"]
-    stop()
-
-
-@pytest.fixture
-def page(open_page):
-    return open_page(extra_http_headers={TEAM_HEADER: "1"})
-
-
-def csrf_headers(api: ApiClient) -> dict:
-    """The CSRF token of the API client's session, read from a form as a browser would."""
-    html = api.client.get(api.app.config["OCS_ASSISTANTS_URL_PREFIX"] + "/new",
-                          headers={TEAM_HEADER: "1"}).get_data(as_text=True)
-    return {"X-CSRFToken": re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)}
-
-
-@pytest.fixture
 def helpdesk(app):
     api = ApiClient(app)
     assistant = api.create(name="Helpdesk", builtin_tools=["file_search"])
     for name, content in (("policy.txt", POLICY), ("menu.txt", MENU)):
         uploaded = api.upload(assistant["id"], "file_search", name, content,
-                              headers=csrf_headers(api))
+                              headers={"X-CSRFToken": csrf_token(api)})
         assert uploaded.status_code == 201, uploaded.get_json()
     return assistant
 
