@@ -1,4 +1,5 @@
-"""Serving an app over real HTTP for the browser tests, and reading its CSRF token."""
+"""Serving an app over real HTTP for the browser tests, reading its CSRF token, signing in to the
+example host."""
 from __future__ import annotations
 
 import re
@@ -7,6 +8,9 @@ import threading
 from werkzeug.serving import make_server
 
 from plugin_host import TEAM_HEADER
+
+#: The one user of the example host's browser tests (the ``example_site`` fixture).
+EXAMPLE_USERNAME, EXAMPLE_PASSWORD, EXAMPLE_TEAM = "alice", "correct horse", "Team A"
 
 
 def serve(app):
@@ -29,3 +33,11 @@ def csrf_token(api) -> str:
     html = api.client.get(api.app.config["OCS_ASSISTANTS_URL_PREFIX"] + "/new",
                           headers={TEAM_HEADER: "1"}).get_data(as_text=True)
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def sign_in_to_the_example_host(page, site: str) -> None:
+    """Open the example host at ``site`` and sign in as its one user."""
+    page.goto(site + "/")
+    page.get_by_label("Username").fill(EXAMPLE_USERNAME)
+    page.get_by_label("Password").fill(EXAMPLE_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()

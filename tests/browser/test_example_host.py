@@ -7,52 +7,19 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from browser_support import serve
+from browser_support import EXAMPLE_TEAM, sign_in_to_the_example_host
 
 pytestmark = pytest.mark.browser
-
-USERNAME, PASSWORD, TEAM = "alice", "correct horse", "Team A"
-
-
-@pytest.fixture
-def example_site(database_url, openai_standin, tmp_path):
-    """The example host app on the stand-in, with one user; its base URL over HTTP."""
-    from example_host import create_app
-    from example_host.models import Team, User, db
-
-    app = create_app({
-        "TESTING": True,
-        "SECRET_KEY": "browser-test",
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "OCS_ASSISTANTS_OPENAI_API_KEY": openai_standin.api_key,
-        "OCS_ASSISTANTS_OPENAI_BASE_URL": openai_standin.base_url,
-        "OCS_ASSISTANTS_OPENAI_MAX_RETRIES": 0,
-        "OCS_ASSISTANTS_TASK_BACKEND": "eager",
-    }, instance_path=str(tmp_path / "instance"))
-    with app.app_context():
-        user = User(username=USERNAME, team=Team(name=TEAM))
-        user.set_password(PASSWORD)
-        db.session.add(user)
-        db.session.commit()
-    base_url, stop = serve(app)
-    yield base_url
-    stop()
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-
 
 def test_create_an_assistant_with_a_file_and_pick_it_on_an_experiment(example_site, open_page,
                                                                        openai_client):
     page = open_page()
-    page.goto(example_site + "/")
-    page.get_by_label("Username").fill(USERNAME)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_to_the_example_host(page, example_site)
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Assistants").click()
     expect(page.get_by_role("heading", name="No assistants yet")).to_be_visible()
-    expect(page.locator("header .team")).to_have_text(TEAM)  # the host's layout around the page
+    # the host's layout around the page
+    expect(page.locator("header .team")).to_have_text(EXAMPLE_TEAM)
     page.get_by_role("link", name="Create your first assistant").click()
     page.get_by_label("Name", exact=True).fill("Concierge")
     page.get_by_label("Instructions").fill("Recommend local restaurants.")

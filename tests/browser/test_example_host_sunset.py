@@ -10,49 +10,15 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from browser_support import serve
+from browser_support import sign_in_to_the_example_host
 
 pytestmark = pytest.mark.browser
 
-USERNAME, PASSWORD, TEAM = "alice", "correct horse", "Team A"
-
-
-@pytest.fixture
-def sunset_host(database_url, openai_standin, tmp_path):
-    """The example host on its defaults, the stand-in without the Assistants API."""
-    from example_host import create_app
-    from example_host.models import Team, User, db
-
-    openai_standin.assistants_api = False  # the fixture's reset puts it back for the next test
-    app = create_app({
-        "TESTING": True,
-        "SECRET_KEY": "browser-test",
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "OCS_ASSISTANTS_OPENAI_API_KEY": openai_standin.api_key,
-        "OCS_ASSISTANTS_OPENAI_BASE_URL": openai_standin.base_url,
-        "OCS_ASSISTANTS_OPENAI_MAX_RETRIES": 0,
-        "OCS_ASSISTANTS_TASK_BACKEND": "eager",
-    }, instance_path=str(tmp_path / "instance"))
-    with app.app_context():
-        user = User(username=USERNAME, team=Team(name=TEAM))
-        user.set_password(PASSWORD)
-        db.session.add(user)
-        db.session.commit()
-    base_url, stop = serve(app)
-    yield base_url
-    stop()
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-
-
-def test_the_example_hosts_flows_work_without_the_assistants_api(sunset_host, open_page,
+@pytest.mark.parametrize("assistants_api", [False])
+def test_the_example_hosts_flows_work_without_the_assistants_api(example_site, open_page,
                                                                   openai_standin):
     page = open_page()
-    page.goto(sunset_host + "/")
-    page.get_by_label("Username").fill(USERNAME)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_to_the_example_host(page, example_site)
 
     # Create an assistant with a file: in sync.
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Assistants").click()
