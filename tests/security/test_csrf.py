@@ -37,7 +37,8 @@ def objects(protected_app, openai_client):
     every route to change."""
     api = ApiClient(protected_app)
     assistant = api.create(builtin_tools=["file_search", "code_interpreter"])
-    record = _browser(protected_app).upload(assistant["id"], "file_search", "notes.txt", b"some notes")
+    record = _browser(protected_app).upload(assistant["id"], "file_search", "notes.txt",
+                                            b"some notes")
     release = api.post(f"/assistants/{assistant['id']}/release", json={"label": "v1"})
     assert release.status_code == 201, release.get_json()
     extra = openai_client.files.create(file=("extra.txt", b"extra"), purpose="assistants")
@@ -51,54 +52,56 @@ def _browser(app) -> Browser:
     return browser
 
 
+def cross_site_body(name: str) -> dict:
+    """The request arguments of the body ``name``, with a fresh file (a sent one has been read)."""
+    kwargs = dict(CROSS_SITE_BODIES[name])
+    if isinstance(kwargs.get("data"), dict):
+        kwargs["data"] = {k: ((io.BytesIO(v[0].getvalue()), v[1]) if isinstance(v, tuple) else v)
+                          for k, v in kwargs["data"].items()}
+    return kwargs
+
+
+def send_cross_site_to_every_route(app, objects, openai_client, openai_standin, body, *, api):
+    """Send ``body`` from a cross-site page to every changing route of the API (``api=True``) or
+    the pages, check that nothing changed here or in OpenAI: ``[(method, url, response)]``."""
+    client = ApiClient(app)
+    browser = _browser(app)
+    before = snapshot(client, openai_client)
+    openai_standin.reset_counts()
+    sent = []
+    for method, rule in changing_routes(app, api=api):
+        url = fill_rule(rule, objects)
+        sent.append((method, url,
+                     browser.client.open(url, method=method, **cross_site_body(body))))
+    assert openai_standin.count() == 0
+    assert snapshot(client, openai_client) == before
+    return sent
+
+
 @pytest.mark.parametrize("body", list(CROSS_SITE_BODIES))
 def test_cross_site_requests_to_every_api_route_are_refused_and_change_nothing(
         protected_app, objects, openai_client, openai_standin, body):
-    api = ApiClient(protected_app)
-    browser = _browser(protected_app)
-    before = snapshot(api, openai_client)
-    openai_standin.reset_counts()
-    routes = changing_routes(protected_app, api=True)
-    assert len(routes) >= 12  # every changing API route, read from the app
+    sent = send_cross_site_to_every_route(protected_app, objects, openai_client, openai_standin,
+                                          body, api=True)
 
-    for method, rule in routes:
-        url = fill_rule(rule, objects)
-        kwargs = dict(CROSS_SITE_BODIES[body])
-        if "data" in kwargs and isinstance(kwargs["data"], dict):
-            kwargs["data"] = {k: ((io.BytesIO(v[0].getvalue()), v[1]) if isinstance(v, tuple)
-                                  else v) for k, v in kwargs["data"].items()}
-        response = browser.client.open(url, method=method, **kwargs)
-
+    assert len(sent) >= 12  # every changing API route, read from the app
+    for method, url, response in sent:
         assert response.status_code == 403, (method, url, response.get_data(as_text=True))
         error = response.get_json()["error"]
         assert error["code"] == "csrf_failed", (method, url)
         assert "csrf_token" in error["fields"]
-    assert openai_standin.count() == 0
-    assert snapshot(api, openai_client) == before
 
 
-@pytest.mark.parametrize("body", ["urlencoded", "multipart", "text_plain", "empty"])
+@pytest.mark.parametrize("body", list(CROSS_SITE_BODIES))
 def test_cross_site_posts_to_every_page_are_refused_and_change_nothing(
         protected_app, objects, openai_client, openai_standin, body):
-    api = ApiClient(protected_app)
-    browser = _browser(protected_app)
-    before = snapshot(api, openai_client)
-    openai_standin.reset_counts()
-    routes = changing_routes(protected_app, api=False)
-    assert len(routes) >= 8
+    sent = send_cross_site_to_every_route(protected_app, objects, openai_client, openai_standin,
+                                          body, api=False)
 
-    for method, rule in routes:
-        url = fill_rule(rule, objects)
-        kwargs = dict(CROSS_SITE_BODIES[body])
-        if "data" in kwargs and isinstance(kwargs["data"], dict):
-            kwargs["data"] = {k: ((io.BytesIO(v[0].getvalue()), v[1]) if isinstance(v, tuple)
-                                  else v) for k, v in kwargs["data"].items()}
-        response = browser.client.open(url, method=method, **kwargs)
-
+    assert len(sent) >= 8
+    for method, url, response in sent:
         assert response.status_code == 403, (method, url)
         assert "CSRF token is missing" in response.get_data(as_text=True)
-    assert openai_standin.count() == 0
-    assert snapshot(api, openai_client) == before
 
 
 def test_a_json_body_sent_as_text_plain_is_refused_even_on_the_api(protected_app, objects,
