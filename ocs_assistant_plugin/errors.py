@@ -80,6 +80,16 @@ class ConfigurationError(PluginError):
     code = "configuration_error"
 
 
+class InternalError(PluginError):
+    """A bug or a database failure, logged where it was caught: the client learns only that."""
+
+    status = 500
+    code = "internal_error"
+
+    def __init__(self):
+        super().__init__("An unexpected error occurred; it has been logged.")
+
+
 class RemoteError(PluginError):
     """OpenAI answered with an error the plugin cannot recover from (shown as 502)."""
 

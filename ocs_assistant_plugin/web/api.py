@@ -23,7 +23,7 @@ from .openapi import build_document
 from .. import schemas
 from .._version import __version__
 from .state import settings, team_archive, team_assistants, team_sync
-from ..errors import InvalidInput, PluginError
+from ..errors import InternalError, InvalidInput, PluginError
 from ..lifecycle.assistants import validate
 from ..lifecycle.trying import Answer, TryService
 from ..lifecycle.versions import release_versions
@@ -373,13 +373,11 @@ def _try_events(service, prepared):
                 yield _event("done", schemas.TryResultSchema().dump(piece))
             else:
                 yield _event("delta", schemas.TextDeltaSchema().dump(piece))
-    except PluginError as exc:
+    except Exception as exc:
+        if not isinstance(exc, PluginError):  # a bug: say so rather than cut the stream off
+            log.exception("a streamed try failed")
+            exc = InternalError()
         yield _event("error", exc.to_dict())
-    except Exception:  # a bug: say so in the stream rather than cut it off without a word
-        log.exception("a streamed try failed")
-        yield _event("error", {"error": {
-            "code": "internal_error", "fields": {},
-            "message": "The answer failed unexpectedly; the server's log has the details."}})
 
 
 @api_route("/assistants/<int:assistant_id>/try", "POST", tag="try",

@@ -23,7 +23,7 @@ from werkzeug.exceptions import NotFound as RouteNotFound
 from werkzeug.routing import Map, PathConverter, Rule
 
 from . import api, csrf, pages, uploads
-from ..errors import HTTPError, PluginError
+from ..errors import HTTPError, InternalError, PluginError
 from ..schemas import ID_MAX, invalid_input
 
 log = logging.getLogger(__name__)
@@ -189,6 +189,4 @@ def handle_unexpected_error(error: Exception):
     if propagate or not is_api_request():
         raise error
     log.exception("unexpected error in the ocs_assistants API")
-    return jsonify({"error": {"code": "internal_error",
-                              "message": "An unexpected error occurred; it has been logged.",
-                              "fields": {}}}), 500
+    return error_response(InternalError())

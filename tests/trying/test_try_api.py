@@ -191,6 +191,38 @@ def test_an_answer_broken_off_midway_ends_with_an_error_event(make_app, try_api,
     assert events[-1][1]["error"]["code"] == "remote_unavailable"
 
 
+class ClientHookFailingOnSecondCall:
+    """A host whose ``ocs_openai_client`` breaks after its first answer (the view's), so the
+    stream's own call fails with a host bug, not a plugin error."""
+
+    def __init__(self):
+        self.calls = 0
+
+    @hookimpl(tryfirst=True)
+    def ocs_openai_client(self, team_id):
+        self.calls += 1
+        if self.calls > 1:
+            raise RuntimeError("the host's client store is gone")
+        return None  # the test host's own implementation answers
+
+
+@pytest.mark.parametrize("backend", ["responses"])
+def test_a_bug_while_streaming_ends_with_an_internal_error_event(try_api, helpdesk,
+                                                                 openai_standin):
+    host = ClientHookFailingOnSecondCall()
+    try_api.app.extensions["ocs_assistants"].register(host, name="failing_client_hook")
+    openai_standin.reset_counts()
+
+    events = streamed(try_api.post(try_path(helpdesk["id"]), json={"input": "Hi"},
+                                   headers=STREAM))
+
+    assert host.calls == 2
+    assert events == [("error", {"error": {
+        "code": "internal_error", "fields": {},
+        "message": "An unexpected error occurred; it has been logged."}})]
+    assert openai_standin.count(path_prefix="/v1/responses") == 0
+
+
 @pytest.mark.parametrize("backend", ["responses"])
 def test_openai_refusing_the_request_is_502_with_its_words(try_api, helpdesk, openai_standin):
     openai_standin.inject_fault(status=400, message="The model is not available.",
