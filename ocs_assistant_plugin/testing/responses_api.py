@@ -23,6 +23,10 @@ With ``stream: true`` the same Response is sent as the spec's server-sent events
 order: ``response.created``, ``response.in_progress``, the file-search call's events, the message's
 ``output_item.added``/``content_part.added``, one ``response.output_text.delta`` per word,
 ``output_text.annotation.added`` per citation, the ``.done`` events and ``response.completed``.
+
+The ``stream_error`` and ``response_failed`` faults (:mod:`.faults`) turn an answer into the
+failures OpenAI reports inside one: :func:`errored_stream_events` ends a stream with an ``error``
+event, :func:`failed_response` and :func:`failed_stream_events` give a ``failed`` Response.
 """
 from __future__ import annotations
 
@@ -33,6 +37,7 @@ import secrets
 import time
 
 from .api_errors import APIError, invalid, unknown_reference
+from .sse import parse_events
 from .state import StandInState
 from .validation import check_body, check_function_tools, check_metadata
 
@@ -246,6 +251,49 @@ def _message_events(emit, index: int, item: dict) -> None:
     emit("response.output_text.done", **where, text=part["text"], logprobs=[])
     emit("response.content_part.done", **where, part=copy.deepcopy(part))
     emit("response.output_item.done", output_index=index, item=copy.deepcopy(item))
+
+
+# -- failures OpenAI reports in its answer (the ``stream_error`` and ``response_failed`` faults) --
+
+FAILED_MESSAGE = "The model failed to generate a response."
+STREAM_ERROR_MESSAGE = "An error occurred while the response was being generated."
+
+
+def answered_response(body: bytes, streamed: bool) -> dict:
+    """The Response in an answer: the JSON body, or the last event's (``response.completed``)."""
+    if streamed:
+        return parse_events(body)[-1].json()["response"]
+    return json.loads(body)
+
+
+def failed_response(response: dict, message: str | None = None) -> dict:
+    """``response`` as OpenAI returns one the model failed to generate: ``status: "failed"``,
+    its ``error``, no output and no usage."""
+    failed = {**copy.deepcopy(response), "status": "failed", "completed_at": None, "output": [],
+              "error": {"code": "server_error", "message": message or FAILED_MESSAGE}}
+    failed.pop("usage", None)
+    return failed
+
+
+def failed_stream_events(response: dict, message: str | None = None) -> list[dict]:
+    """``response.created``, ``response.in_progress``, then ``response.failed``."""
+    events = stream_events(response)[:2]
+    events.append({"type": "response.failed", "response": failed_response(response, message),
+                   "sequence_number": len(events)})
+    return events
+
+
+def errored_stream_events(response: dict, message: str | None = None) -> list[dict]:
+    """The first events of ``response``'s stream, up to half its text deltas, then an ``error``
+    event: the stream ends there, without ``response.completed``."""
+    events = stream_events(response)
+    deltas = [index for index, event in enumerate(events)
+              if event["type"] == "response.output_text.delta"]
+    sent = events[:deltas[(len(deltas) - 1) // 2] + 1] if deltas else events[:2]
+    sent.append({"type": "error", "code": "server_error",
+                 "message": message or STREAM_ERROR_MESSAGE, "param": None,
+                 "sequence_number": len(sent)})
+    return sent
 
 
 def encode_events(events: list[dict]) -> bytes:

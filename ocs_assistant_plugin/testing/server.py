@@ -13,7 +13,9 @@ at it::
 Tests can slow it down (``latency``), count what it was asked (``count``, ``requests``: with the
 order of arrivals and answers and the bytes sent back), fill it with many files at once
 (``seed_files``) and arm failures (``inject_fault``): an error status (with ``Retry-After``), a
-connection reset, or a request held unanswered past the client's timeout.
+connection reset, a request held unanswered past the client's timeout, an answer cut off midway,
+or a failure OpenAI reports inside its answer of ``POST /v1/responses`` (an ``error`` event in the
+stream, a ``failed`` Response).
 
 Every request is handled in its own thread; one lock guards the data, the log and the faults.
 """
@@ -32,7 +34,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .api_errors import APIError, incorrect_api_key, injected, missing_api_key
-from .faults import Fault, pick
+from .faults import RESPONSE_KINDS, Fault, pick
+from .responses_api import (answered_response, encode_events, errored_stream_events,
+                            failed_response, failed_stream_events)
 from .routes import RawBody, Request, dispatch
 from .state import StandInState
 
@@ -153,7 +157,12 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(status, payload[:len(payload) // 2], content_type, headers,
                        length=len(payload))
             return
-        if fault is not None:
+        if fault is not None and fault.kind in RESPONSE_KINDS:
+            status, payload, content_type, headers = self._process(standin, request)
+            if status == 200:
+                status, payload, content_type, headers = standin._reported_failure(
+                    fault, payload, content_type)
+        elif fault is not None:
             error = injected(fault.status, fault.message, fault.retry_after)
             status, payload, headers = error.status, _dump(error.body()), error.headers
             content_type = "application/json"
@@ -361,6 +370,13 @@ class OpenAIStandIn:
         ``after_processing=True`` a ``reset`` or
         ``timeout`` fault first carries the request out (the change is made) and only then
         drops the connection: a reply lost on its way back. Several faults can be armed at once.
+
+        Two kinds fail only ``POST /v1/responses``, as OpenAI reports a failure inside its
+        answer (:mod:`.faults` has the details): ``kind="stream_error"`` ends a streamed answer,
+        after half its text, with an ``error`` event (a plain request gets ``status``);
+        ``kind="response_failed"`` answers a Response with ``status: "failed"`` and its
+        ``error``, streamed as ``response.created``, ``response.in_progress``,
+        ``response.failed``. ``message`` sets either's error message.
         """
         fault = Fault(kind=kind, status=status, times=times, after=after,
                       path_prefix=path_prefix, method=method, retry_after=retry_after,
@@ -403,6 +419,25 @@ class OpenAIStandIn:
             record.status = status
             record.bytes_sent = bytes_sent
             record.finished = next(self._events)
+
+    def _reported_failure(self, fault: Fault, payload: bytes,
+                          content_type: str) -> tuple[int, bytes, str, dict]:
+        """What a ``stream_error`` or ``response_failed`` fault makes of a carried-out
+        ``POST /v1/responses`` (see :mod:`.faults`); the response made is forgotten."""
+        streamed = content_type.startswith("text/event-stream")
+        response = answered_response(payload, streamed)
+        with self.lock:
+            self.state.responses.pop(response["id"], None)
+        if fault.kind == "stream_error" and not streamed:
+            error = injected(fault.status, fault.message, fault.retry_after)
+            return error.status, _dump(error.body()), "application/json", error.headers
+        if fault.kind == "stream_error":
+            return 200, encode_events(errored_stream_events(response, fault.message)), \
+                content_type, {}
+        if streamed:
+            return 200, encode_events(failed_stream_events(response, fault.message)), \
+                content_type, {}
+        return 200, _dump(failed_response(response, fault.message)), content_type, {}
 
     def _authenticate(self, authorization: str | None) -> None:
         scheme, _, key = (authorization or "").partition(" ")

@@ -175,7 +175,20 @@ def test_clear_faults_and_reset_disarm_everything(openai_client, openai_standin)
     assert openai_standin.faults == [] and openai_standin.latency == 0
 
 
+def test_a_reported_failure_fault_sees_only_post_responses(openai_client, openai_standin):
+    fault = openai_standin.inject_fault(kind="response_failed")  # no path_prefix
+
+    openai_client.files.list()
+    openai_client.vector_stores.create(name="untouched")
+    failed = openai_client.responses.create(model="gpt-4o", input="hi")
+
+    assert failed.status == "failed"
+    assert (fault.seen, fault.fired) == (1, 1)
+    assert [r.fault for r in openai_standin.requests] == [None, None, "response_failed"]
+
+
 @pytest.mark.parametrize("options", [{"kind": "explode"}, {"status": 200},
+                                     {"kind": "stream_error", "status": 200},
                                      {"times": -1}, {"after": -1},
                                      {"status": 500, "after_processing": True}])
 def test_invalid_fault_is_refused(openai_standin, options):

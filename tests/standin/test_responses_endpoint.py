@@ -268,3 +268,103 @@ def test_a_cut_answer_was_still_carried_out(openai_standin, openai_client):
 
     with openai_standin.lock:
         assert len(openai_standin.state.responses) == 1
+
+
+# -- failures OpenAI reports inside its answer: the stream_error and response_failed faults -----
+
+
+def test_a_stream_error_sends_half_the_text_then_an_error_event(openai_standin, openai_client,
+                                                                openai_spec_conformance):
+    openai_standin.inject_fault(kind="stream_error")
+
+    events = list(openai_client.responses.create(model="gpt-4o", input="one two three four",
+                                                 stream=True))
+
+    kinds = [event.type for event in events]
+    assert kinds[:4] == ["response.created", "response.in_progress",
+                         "response.output_item.added", "response.content_part.added"]
+    deltas = kinds[4:-1]
+    assert deltas == ["response.output_text.delta"] * 3  # of the reply's 6 words
+    error = events[-1]
+    assert (error.type, error.code, error.param) == ("error", "server_error", None)
+    assert error.message == "An error occurred while the response was being generated."
+    assert [event.sequence_number for event in events] == list(range(len(events)))
+    assert openai_spec_conformance.checked == len(events)  # each event checked against the spec
+
+
+def test_a_response_failed_fault_streams_a_failed_response(openai_standin, openai_client,
+                                                           openai_spec_conformance):
+    openai_standin.inject_fault(kind="response_failed", message="The model is overloaded.")
+
+    events = list(openai_client.responses.create(model="gpt-4o", input="hi", stream=True))
+
+    assert [event.type for event in events] == ["response.created", "response.in_progress",
+                                                "response.failed"]
+    failed = events[-1].response
+    assert (failed.status, failed.error.code, failed.error.message) == (
+        "failed", "server_error", "The model is overloaded.")
+    assert failed.output == [] and failed.id == events[0].response.id
+    assert [event.sequence_number for event in events] == [0, 1, 2]
+    assert openai_spec_conformance.checked == 3
+
+
+def test_a_plain_request_gets_the_failed_response(openai_standin, openai_client,
+                                                  openai_spec_conformance):
+    openai_standin.inject_fault(kind="response_failed")
+
+    failed = openai_client.responses.create(model="gpt-4o", input="hi")
+
+    assert (failed.status, failed.error.code, failed.error.message) == (
+        "failed", "server_error", "The model failed to generate a response.")
+    assert failed.output == [] and failed.usage is None
+    assert openai_spec_conformance.checked == 1
+
+
+def test_a_plain_request_gets_a_stream_errors_status(openai_standin, openai_client):
+    openai_standin.inject_fault(kind="stream_error", status=503, message="Overloaded.")
+
+    with pytest.raises(openai.InternalServerError) as caught:
+        openai_client.responses.create(model="gpt-4o", input="hi")
+
+    assert caught.value.status_code == 503 and caught.value.message.endswith("Overloaded.")
+
+
+@pytest.mark.parametrize("kind", ["stream_error", "response_failed"])
+def test_each_raw_event_of_a_reported_failure_matches_its_spec_schema(openai_standin, store,
+                                                                      kind):
+    openai_standin.inject_fault(kind=kind)
+    raw = httpx2.post(f"{openai_standin.base_url}/responses",
+                      headers={"Authorization": f"Bearer {openai_standin.api_key}"},
+                      json={"model": "gpt-4o", "input": "refund request", "stream": True,
+                            "tools": _file_search(store["id"])})
+
+    assert raw.status_code == 200
+    events = parse_events(raw.text)
+    assert events[-1].event == {"stream_error": "error", "response_failed": "response.failed"}[kind]
+    assert "response.completed" not in [event.event for event in events]
+    for event in events:
+        data = event.json()
+        assert event.event == data["type"]
+        validate_response("responses", stream_event_schema_name(data["type"]), data)
+
+
+@pytest.mark.parametrize("kind", ["stream_error", "response_failed"])
+def test_a_failed_response_cannot_be_continued(openai_standin, openai_client, kind):
+    openai_standin.inject_fault(kind=kind)
+    events = list(openai_client.responses.create(model="gpt-4o", input="hi", stream=True))
+
+    with pytest.raises(openai.BadRequestError) as caught:
+        openai_client.responses.create(model="gpt-4o", input="more",
+                                       previous_response_id=events[0].response.id)
+
+    assert caught.value.code == "previous_response_not_found"
+
+
+def test_a_refused_request_gets_its_refusal_not_the_reported_failure(openai_standin,
+                                                                     openai_client):
+    openai_standin.inject_fault(kind="stream_error")
+
+    with pytest.raises(openai.BadRequestError) as caught:
+        openai_client.responses.create(model="gpt-4o", input="hi", temperature=5, stream=True)
+
+    assert caught.value.param == "temperature"

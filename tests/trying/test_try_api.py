@@ -224,6 +224,60 @@ def test_a_bug_while_streaming_ends_with_an_internal_error_event(try_api, helpde
 
 
 @pytest.mark.parametrize("backend", ["responses"])
+def test_an_error_event_from_openai_ends_the_stream_with_an_error_after_the_text(
+        try_api, helpdesk, openai_standin):
+    openai_standin.inject_fault(kind="stream_error", message="The model is overloaded.")
+
+    events = streamed(try_api.post(try_path(helpdesk["id"]), json={"input": REFUND_QUESTION},
+                                   headers=STREAM))
+
+    names = [name for name, _ in events]
+    assert names[0] == "delta" and set(names[:-1]) == {"delta"} and names[-1] == "error"
+    assert events[-1][1] == {"error": {
+        "code": "remote_error", "fields": {},
+        "message": "OpenAI reported an error while asking the assistant: The model is "
+                   "overloaded."}}
+
+
+@pytest.mark.parametrize("backend", ["responses"])
+def test_a_failed_response_ends_the_stream_with_an_error(try_api, helpdesk, openai_standin):
+    openai_standin.inject_fault(kind="response_failed")
+
+    events = streamed(try_api.post(try_path(helpdesk["id"]), json={"input": "Hi"},
+                                   headers=STREAM))
+
+    assert events == [("error", {"error": {
+        "code": "remote_error", "fields": {},
+        "message": "OpenAI could not answer while asking the assistant: The model failed to "
+                   "generate a response."}})]
+
+
+@pytest.mark.parametrize("backend", ["responses"])
+def test_a_failed_response_is_502_with_openais_words(try_api, helpdesk, openai_standin):
+    openai_standin.inject_fault(kind="response_failed", message="The model is overloaded.")
+
+    response = try_api.post(try_path(helpdesk["id"]), json={"input": "Hi"})
+
+    assert response.status_code == 502
+    assert response.get_json() == {"error": {
+        "code": "remote_error", "fields": {},
+        "message": "OpenAI could not answer while asking the assistant: The model is "
+                   "overloaded."}}
+
+
+@pytest.mark.parametrize("backend", ["responses"])
+def test_a_stream_error_on_a_plain_try_is_503(try_api, helpdesk, openai_standin):
+    """What OpenAI sends as an ``error`` event in a stream is an error status without one."""
+    openai_standin.inject_fault(kind="stream_error")
+
+    response = try_api.post(try_path(helpdesk["id"]), json={"input": "Hi"})
+
+    assert response.status_code == 503
+    error = response.get_json()["error"]
+    assert error["code"] == "remote_unavailable" and "asking the assistant" in error["message"]
+
+
+@pytest.mark.parametrize("backend", ["responses"])
 def test_openai_refusing_the_request_is_502_with_its_words(try_api, helpdesk, openai_standin):
     openai_standin.inject_fault(status=400, message="The model is not available.",
                                 path_prefix="/v1/responses")
