@@ -11,6 +11,14 @@ Each component schema is validated with JSON Schema draft 2020-12 (what OpenAPI 
 The one edit made in memory: the 3.1 documents still carry the OpenAPI 3.0 keyword
 ``nullable: true`` in two places (``UpdateVectorStoreRequest``). JSON Schema ignores it, which
 would reject ``null`` where OpenAI accepts it, so it is rewritten as ``anyOf [..., {type: null}]``.
+
+One OpenAPI rule is added to JSON Schema's: a ``oneOf`` with a ``discriminator`` picks its branch
+by the discriminating property, so it holds when any branch does. Without the rule, branches that
+overlap would reject valid input: ``InputItem`` offers both ``EasyInputMessage`` and ``Item``
+(``InputMessage``) for ``{"type": "message", "role": "user", "content": [{"type":
+"input_text", ...}]}``, and plain ``oneOf`` refuses a value that matches more than one branch.
+A ``oneOf`` without a discriminator keeps its exactly-one meaning (``tool_resources.file_search``:
+``vector_store_ids`` or ``vector_stores``, not both).
 """
 from __future__ import annotations
 
@@ -19,7 +27,7 @@ import re
 from importlib import resources
 
 import yaml
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import best_match
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
@@ -97,8 +105,18 @@ def _document_of(schema_name: str) -> str:
     raise KeyError(f"no component schema named {schema_name!r} in the vendored spec")
 
 
+def _one_of(validator, branches, instance, schema):
+    """``oneOf``, read as OpenAPI reads it: with a ``discriminator`` any matching branch will do."""
+    keyword = "anyOf" if "discriminator" in schema else "oneOf"
+    yield from Draft202012Validator.VALIDATORS[keyword](validator, branches, instance, schema)
+
+
+#: Draft 2020-12 with the OpenAPI ``discriminator`` rule (see the module docstring).
+SpecValidator = validators.extend(Draft202012Validator, {"oneOf": _one_of})
+
+
 @functools.cache
-def spec_validator(schema_name: str, document: str | None = None) -> Draft202012Validator:
+def spec_validator(schema_name: str, document: str | None = None) -> SpecValidator:
     """A draft 2020-12 validator for ``#/components/schemas/<schema_name>``.
 
     ``document`` defaults to the first document that defines the name (assistants first), so
@@ -108,7 +126,7 @@ def spec_validator(schema_name: str, document: str | None = None) -> Draft202012
     if schema_name not in load_spec(document)["components"]["schemas"]:
         raise KeyError(f"no component schema named {schema_name!r} in the {document} spec")
     ref = f"{_BASE_URI}{document}#/components/schemas/{schema_name}"
-    return Draft202012Validator({"$ref": ref}, registry=_registry())
+    return SpecValidator({"$ref": ref}, registry=_registry())
 
 
 def validate_response(document: str | None, schema_name: str, data) -> None:

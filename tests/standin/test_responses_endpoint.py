@@ -108,6 +108,28 @@ def test_input_messages_are_read_as_the_user_text(openai_client):
     assert response.output_text == 'You said: "Bonjour"'
 
 
+@pytest.mark.parametrize("message", [
+    {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "Bonjour"}]},
+    {"role": "user", "content": [{"type": "input_text", "text": "Bonjour"}]},
+    {"type": "message", "role": "user", "content": "Bonjour"},
+], ids=["typed-with-parts", "untyped-with-parts", "typed-with-text"])
+def test_every_spec_shape_of_an_input_message_is_accepted(openai_client, message):
+    response = openai_client.responses.create(
+        model="gpt-4o",
+        input=[{"type": "message", "role": "system",
+                "content": [{"type": "input_text", "text": "Answer in French."}]}, message])
+
+    assert response.output_text == 'You said: "Bonjour"'
+
+
+def test_an_input_message_with_an_unknown_content_part_is_refused(openai_client):
+    with pytest.raises(openai.BadRequestError) as caught:
+        openai_client.responses.create(model="gpt-4o", input=[
+            {"type": "message", "role": "user", "content": [{"type": "input_txt", "text": "x"}]}])
+
+    assert caught.value.param.startswith("input[0]")
+
+
 def test_usage_counts_words_of_instructions_input_and_reply(openai_client):
     response = openai_client.responses.create(model="gpt-4o", instructions="Be brief.",
                                               input="one two three")

@@ -39,6 +39,34 @@ def test_spec_validator_finds_the_document_by_schema_name():
         spec_validator("NoSuchSchema")
 
 
+MESSAGE_WITH_PARTS = {"type": "message", "role": "user",
+                      "content": [{"type": "input_text", "text": "hello"}]}
+
+
+def test_a_discriminated_one_of_holds_when_overlapping_branches_both_match():
+    # InputItem's EasyInputMessage and Item (InputMessage) both describe this message.
+    validate_response("responses", "CreateResponse",
+                      {**VALID_REQUEST, "input": [MESSAGE_WITH_PARTS]})
+    assert spec_validator("InputItem", "responses").is_valid(MESSAGE_WITH_PARTS)
+
+
+def test_a_discriminated_one_of_still_refuses_what_no_branch_allows():
+    for item in ({**MESSAGE_WITH_PARTS, "content": [{"type": "input_txt", "text": "hello"}]},
+                 {"type": "message", "role": "user"}, {"type": "bogus", "content": "hi"}):
+        assert not spec_validator("InputItem", "responses").is_valid(item), item
+
+
+def test_a_one_of_without_a_discriminator_still_means_exactly_one():
+    both = {"model": "gpt-4o", "tool_resources": {"file_search": {
+        "vector_store_ids": ["vs_1"], "vector_stores": [{"file_ids": []}]}}}
+
+    assert not spec_validator("CreateAssistantRequest").is_valid(both)
+    for one in ("vector_store_ids", "vector_stores"):
+        only = {"model": "gpt-4o", "tool_resources": {"file_search": {
+            one: both["tool_resources"]["file_search"][one]}}}
+        assert spec_validator("CreateAssistantRequest").is_valid(only), one
+
+
 def _response(method: str, url: str, status: int, body) -> httpx2.Response:
     return httpx2.Response(status, json=body, request=httpx2.Request(method, url))
 
