@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import event
 
 from archive_host import CONFIG
-from example_host import create_app
 from example_host import lifecycle
+from example_host_app import create_example_app, dispose_example_app
 from example_host.models import Experiment, Pipeline, PipelineNode, Team, User, db
 from plugin_host import remote_assistant_ids
 
@@ -16,20 +16,10 @@ EXPERIMENTS, PIPELINES, COMBINED = "Experiments", "Pipelines", "Experiments Refe
 
 @pytest.fixture
 def example_app(database_url, openai_standin, tmp_path):
-    example_app = create_app({
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "OCS_ASSISTANTS_OPENAI_API_KEY": openai_standin.api_key,
-        "OCS_ASSISTANTS_OPENAI_BASE_URL": openai_standin.base_url,
-        "OCS_ASSISTANTS_OPENAI_MAX_RETRIES": 0,
-        "OCS_ASSISTANTS_REUSE_UNCHANGED_VERSIONS": False,
-        **CONFIG,
-    }, instance_path=str(tmp_path / "instance"))
+    example_app = create_example_app(database_url, openai_standin, tmp_path / "instance",
+                                     OCS_ASSISTANTS_REUSE_UNCHANGED_VERSIONS=False, **CONFIG)
     yield example_app
-    with example_app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    dispose_example_app(example_app)
 
 
 class Admin:

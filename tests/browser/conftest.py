@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from browser_support import EXAMPLE_PASSWORD, EXAMPLE_TEAM, EXAMPLE_USERNAME, serve
+from example_host_app import create_example_app, dispose_example_app
 from plugin_host import TEAM_HEADER
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -101,19 +102,10 @@ def assistants_api():
 def example_site(database_url, openai_standin, assistants_api, tmp_path):
     """The example host app on its defaults and the stand-in, with one user; its base URL over
     HTTP."""
-    from example_host import create_app
     from example_host.models import Team, User, db
 
     openai_standin.assistants_api = assistants_api  # the stand-in's reset restores it after
-    app = create_app({
-        "TESTING": True,
-        "SECRET_KEY": "browser-test",
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "OCS_ASSISTANTS_OPENAI_API_KEY": openai_standin.api_key,
-        "OCS_ASSISTANTS_OPENAI_BASE_URL": openai_standin.base_url,
-        "OCS_ASSISTANTS_OPENAI_MAX_RETRIES": 0,
-        "OCS_ASSISTANTS_TASK_BACKEND": "eager",
-    }, instance_path=str(tmp_path / "instance"))
+    app = create_example_app(database_url, openai_standin, tmp_path / "instance")
     with app.app_context():
         user = User(username=EXAMPLE_USERNAME, team=Team(name=EXAMPLE_TEAM))
         user.set_password(EXAMPLE_PASSWORD)
@@ -122,6 +114,4 @@ def example_site(database_url, openai_standin, assistants_api, tmp_path):
     base_url, stop = serve(app)
     yield base_url
     stop()
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    dispose_example_app(app)

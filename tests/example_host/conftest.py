@@ -13,8 +13,7 @@ ROOT = str(Path(__file__).resolve().parents[2])
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-from example_host import create_app  # noqa: E402
-from example_host.models import db  # noqa: E402
+from example_host_app import create_example_app, dispose_example_app  # noqa: E402
 from host_testing import HostClient, make_user  # noqa: E402
 
 
@@ -28,20 +27,10 @@ def host_backend():
 @pytest.fixture
 def example_app(database_url, openai_standin, host_backend, tmp_path):
     backend = {"OCS_ASSISTANTS_BACKEND": host_backend} if host_backend else {}
-    example_app = create_app({
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "OCS_ASSISTANTS_OPENAI_API_KEY": openai_standin.api_key,
-        "OCS_ASSISTANTS_OPENAI_BASE_URL": openai_standin.base_url,
-        "OCS_ASSISTANTS_OPENAI_MAX_RETRIES": 0,
-        "OCS_ASSISTANTS_TASK_BACKEND": "eager",
-        **backend,
-    }, instance_path=str(tmp_path / "instance"))
+    example_app = create_example_app(database_url, openai_standin, tmp_path / "instance",
+                                     **backend)
     yield example_app
-    with example_app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    dispose_example_app(example_app)
 
 
 @pytest.fixture

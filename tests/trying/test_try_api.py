@@ -223,6 +223,11 @@ def test_a_bug_while_streaming_ends_with_an_internal_error_event(try_api, helpde
     assert openai_standin.count(path_prefix="/v1/responses") == 0
 
 
+def remote_error(message: str) -> dict:
+    """The error shape of OpenAI failing to answer (``remote_error``, no field to name)."""
+    return {"error": {"code": "remote_error", "fields": {}, "message": message}}
+
+
 @pytest.mark.parametrize("backend", ["responses"])
 def test_an_error_event_from_openai_ends_the_stream_with_an_error_after_the_text(
         try_api, helpdesk, openai_standin):
@@ -233,10 +238,8 @@ def test_an_error_event_from_openai_ends_the_stream_with_an_error_after_the_text
 
     names = [name for name, _ in events]
     assert names[0] == "delta" and set(names[:-1]) == {"delta"} and names[-1] == "error"
-    assert events[-1][1] == {"error": {
-        "code": "remote_error", "fields": {},
-        "message": "OpenAI reported an error while asking the assistant: The model is "
-                   "overloaded."}}
+    assert events[-1][1] == remote_error(
+        "OpenAI reported an error while asking the assistant: The model is overloaded.")
 
 
 @pytest.mark.parametrize("backend", ["responses"])
@@ -246,10 +249,9 @@ def test_a_failed_response_ends_the_stream_with_an_error(try_api, helpdesk, open
     events = streamed(try_api.post(try_path(helpdesk["id"]), json={"input": "Hi"},
                                    headers=STREAM))
 
-    assert events == [("error", {"error": {
-        "code": "remote_error", "fields": {},
-        "message": "OpenAI could not answer while asking the assistant: The model failed to "
-                   "generate a response."}})]
+    assert events == [("error", remote_error(
+        "OpenAI could not answer while asking the assistant: The model failed to generate a "
+        "response."))]
 
 
 @pytest.mark.parametrize("backend", ["responses"])
@@ -259,10 +261,8 @@ def test_a_failed_response_is_502_with_openais_words(try_api, helpdesk, openai_s
     response = try_api.post(try_path(helpdesk["id"]), json={"input": "Hi"})
 
     assert response.status_code == 502
-    assert response.get_json() == {"error": {
-        "code": "remote_error", "fields": {},
-        "message": "OpenAI could not answer while asking the assistant: The model is "
-                   "overloaded."}}
+    assert response.get_json() == remote_error(
+        "OpenAI could not answer while asking the assistant: The model is overloaded.")
 
 
 @pytest.mark.parametrize("backend", ["responses"])
