@@ -10,7 +10,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from browser_support import sign_in_to_the_example_host
+from browser_support import (create_the_concierge, pick_the_concierge_on_a_new_experiment,
+                             sign_in_to_the_example_host, upload_the_menu)
 
 pytestmark = pytest.mark.browser
 
@@ -22,20 +23,9 @@ def test_the_example_hosts_flows_work_without_the_assistants_api(example_site, o
 
     # Create an assistant with a file: in sync.
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Assistants").click()
-    page.get_by_role("link", name="Create your first assistant").click()
-    page.get_by_label("Name", exact=True).fill("Concierge")
-    page.get_by_label("Instructions").fill("Recommend local restaurants.")
-    page.get_by_text("File search", exact=True).click()
-    page.get_by_role("button", name="Create assistant").click()
-    page.wait_for_url(re.compile(r"/assistants/\d+$"))
+    create_the_concierge(page)
     assistant_url = page.url
-    upload = page.locator("[data-tool=file_search] form[data-ocs-upload]")
-    upload.locator("input[type=file]").set_input_files(files=[{
-        "name": "menu.txt", "mimeType": "text/plain",
-        "buffer": b"The canteen serves mushroom soup and bread on Mondays."}])
-    upload.get_by_role("button", name="Upload").click()
-    expect(page.locator("[data-testid=files-file_search] [data-testid=file-row]")).to_contain_text(
-        "menu.txt")
+    upload_the_menu(page, b"The canteen serves mushroom soup and bread on Mondays.")
     page.reload()
     expect(page.locator("[data-testid=sync-state]")).to_have_text("In sync")
 
@@ -46,12 +36,7 @@ def test_the_example_hosts_flows_work_without_the_assistants_api(example_site, o
     expect(page.get_by_test_id("try-citations")).to_have_text(re.compile(r"menu\.txt"))
 
     # Pick it on an experiment and release the experiment.
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Experiments").click()
-    page.get_by_role("link", name=re.compile("New experiment")).first.click()
-    page.get_by_label("Name").fill("Dinner bot")
-    page.get_by_label("Assistant").select_option(label="Concierge · gpt-4o")
-    page.get_by_role("button", name="Create experiment").click()
-    expect(page.locator("[data-testid=experiment-assistant]")).to_have_text("Concierge")
+    pick_the_concierge_on_a_new_experiment(page)
     page.fill("#release_label", "first release")
     page.click("form >> button:has-text('Release')")
     expect(page.locator(".flashes")).to_contain_text(
