@@ -36,11 +36,11 @@ def release_assistants(assistant_ids: list[int], team_id: int,
                        release_label: str) -> dict[int, int]:
     """Ask the plugin for a frozen version of each working assistant: ``{working_id: version_id}``.
 
-    The released host object must reference the version ids. Fire this **before** taking any
-    host row lock or making any host change: the plugin commits (or rolls back) the shared
-    session, which would drop the lock early and, on a rollback, lose the pending changes.
-    A failed release raises the plugin's ``PluginError`` (remote failure 502/503, archived
-    assistant 409, ...) and leaves nothing behind; the caller shows its message.
+    The released host object must reference the version ids. The hook joins the caller's
+    transaction: its version rows are flushed, committed with the caller's own rows and rolled
+    back with them (the clones it made in OpenAI are then swept by the plugin's outbox). A failed
+    release raises the plugin's ``PluginError`` (remote failure 502/503, archived assistant 409,
+    ...) and leaves nothing of its own behind; the caller rolls back and shows its message.
     """
     ids = list(dict.fromkeys(i for i in assistant_ids if i is not None))
     if not ids:
@@ -54,9 +54,12 @@ def notify_archived(references) -> list[str]:
     """Tell the plugin the host archived these released objects itself (DESIGN 1.3): it archives
     each assistant version they used that nothing live still uses.
 
-    Fire it after the host's commit (the plugin commits too). The host's archive stands whatever
-    the plugin answers: a refusal is logged and returned as a message for the page, and the
-    assistant version can still be archived from the plugin's pages."""
+    Fire it inside the host's transaction, once the archive is flushed (the plugin's vetting
+    reads the host's rows through its providers), then commit: the plugin's part only flushes.
+    The host's archive stands whatever the plugin answers: a refusal changes nothing of the
+    plugin's, is logged and returned as a message for the page, and the assistant version can
+    still be archived from the plugin's pages."""
+    db.session.flush()
     hook = _plugin().hook.ocs_reference_archived
     problems = []
     for reference in references:
@@ -112,41 +115,46 @@ def _freeze_pipeline(pipeline: Pipeline, mapping: dict[int, int], release_label:
 
 
 def release_pipeline(pipeline: Pipeline, release_label: str = "") -> Pipeline:
-    """Freeze the working pipeline as its next version, its steps on assistant versions."""
+    """Freeze the working pipeline as its next version, its steps on assistant versions.
+
+    One transaction: the host's lock, the plugin's versions (``ocs_release`` joins the
+    transaction) and the host's rows are committed together, or nothing is."""
     if pipeline.is_version or pipeline.archived:
         raise LifecycleError("Only a pipeline's working copy that is not archived can be released.")
-    # The plugin first (it commits the session), then the host's lock and rows.
-    mapping = release_assistants(pipeline.assistant_ids, pipeline.team_id, release_label)
     try:
-        version = _freeze_pipeline(pipeline, mapping, release_label)
+        locked = _lock(Pipeline, pipeline.id)
+        mapping = release_assistants(locked.assistant_ids, locked.team_id, release_label)
+        version = _freeze_pipeline(locked, mapping, release_label)
         db.session.commit()
     except Exception:
-        db.session.rollback()
+        db.session.rollback()  # the plugin's versions go too; their clones are swept
         raise
     return version
 
 
 def release_experiment(experiment: Experiment, release_label: str = "",
                        publish: bool = True) -> Experiment:
-    """Freeze the working experiment as its next version (and its pipeline with it)."""
+    """Freeze the working experiment as its next version (and its pipeline with it).
+
+    One transaction, as Open Chat Studio releases: the host locks the experiment, asks the
+    plugin for its assistants' versions (``ocs_release`` joins the transaction and only
+    flushes), writes its own rows and commits; a failure at any step rolls back everything,
+    the plugin's versions included."""
     if experiment.is_version or experiment.archived:
         raise LifecycleError("Only an experiment's working copy that is not archived can be "
                              "released.")
-    pipeline = experiment.pipeline
-    if pipeline is not None and pipeline.archived:
-        raise LifecycleError(f"Its pipeline “{pipeline.name}” is archived: pick another one "
-                             "before releasing.")
-    assistant_ids = ([experiment.assistant_id] if experiment.assistant_id else []) + \
-        (pipeline.assistant_ids if pipeline is not None else [])
-    # The plugin first: its release commits the session, which would drop a host row lock
-    # taken before it (and, when it retries on SQLite, roll back pending host changes).
-    mapping = release_assistants(assistant_ids, experiment.team_id, release_label)
     try:
         experiment = _lock(Experiment, experiment.id)
         if experiment.archived:
             raise LifecycleError("The experiment was archived meanwhile.")
-        what = f"The experiment “{experiment.name}”"
         pipeline = experiment.pipeline
+        if pipeline is not None and pipeline.archived:
+            raise LifecycleError(f"Its pipeline “{pipeline.name}” is archived: pick another "
+                                 "one before releasing.")
+        assistant_ids = ([experiment.assistant_id] if experiment.assistant_id else []) + \
+            (pipeline.assistant_ids if pipeline is not None else [])
+        mapping = release_assistants(assistant_ids, experiment.team_id, release_label)
+        what = f"The experiment “{experiment.name}”"
         pipeline_version = _freeze_pipeline(pipeline, mapping, release_label) \
             if pipeline is not None else None
         version = Experiment(
@@ -164,7 +172,7 @@ def release_experiment(experiment: Experiment, release_label: str = "",
             _publish(experiment, version)
         db.session.commit()
     except Exception:
-        db.session.rollback()
+        db.session.rollback()  # the plugin's versions go too; their clones are swept
         raise
     return version
 
@@ -213,6 +221,17 @@ def _archive_with_frozen_pipelines(versions: list[Experiment]) -> list:
     return references
 
 
+def _commit_archive(references) -> list[str]:
+    """Tell the plugin what was archived and commit both in one transaction (or neither)."""
+    try:
+        problems = notify_archived(references)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return problems
+
+
 def archive_experiment_version(version: Experiment) -> list[str]:
     """Archive one released version (and the pipeline version released with it); participants
     lose it if it was the published one. Every object archived is reported to the plugin, so
@@ -224,8 +243,7 @@ def archive_experiment_version(version: Experiment) -> list[str]:
     if version.archived:
         return []
     references = _archive_with_frozen_pipelines([version])
-    db.session.commit()
-    return notify_archived(references)
+    return _commit_archive(references)
 
 
 def archive_experiment(experiment: Experiment) -> list[str]:
@@ -241,8 +259,7 @@ def archive_experiment(experiment: Experiment) -> list[str]:
     for version in experiment.versions:
         version.archived = True
         version.published = False
-    db.session.commit()
-    return notify_archived(references)
+    return _commit_archive(references)
 
 
 def _live_users(pipeline: Pipeline) -> list[Experiment]:
@@ -268,8 +285,7 @@ def archive_pipeline(pipeline: Pipeline) -> list[str]:
     pipeline.archived = True
     for version in pipeline.versions:
         version.archived = True
-    db.session.commit()
-    return notify_archived(released)
+    return _commit_archive(released)
 
 
 def archive_pipeline_version(version: Pipeline) -> list[str]:
@@ -284,5 +300,4 @@ def archive_pipeline_version(version: Pipeline) -> list[str]:
                              "archive them first.")
     references = PipelineProvider().references_for(version, version.working)
     version.archived = True
-    db.session.commit()
-    return notify_archived(references)
+    return _commit_archive(references)

@@ -36,7 +36,7 @@ from .lifecycle import Dependencies
 from .lifecycle.archival import ArchiveService
 from .lifecycle.assistants import AssistantService, responses_request
 from .lifecycle.sync import SyncService
-from .outbox import celery_tasks
+from .outbox import celery_tasks, host_transaction
 from .outbox import queue as outbox
 from .remote import GatewayFactory
 from .settings import EXTENSION_KEY, Settings, set_defaults
@@ -190,6 +190,7 @@ class AssistantPlugin:
 
         state = PluginState(app, db, self, settings)
         app.extensions[EXTENSION_KEY] = state
+        host_transaction.listen()  # the hooks' work ends with the host's transaction
         if settings.task_backend == "celery" and "celery" in app.extensions:
             state.init_celery(app.extensions["celery"])  # else the host calls init_celery later
         app.teardown_appcontext(close_owned_clients)

@@ -175,13 +175,22 @@ def ocs_release(assistant_ids: Sequence[int], team_id: int,
     ``ocs_authorize``): each working assistant gets a frozen version with its own copy in OpenAI
     (a new assistant and vector store, the same files), or its latest unarchived version is
     reused when nothing changed since and ``OCS_ASSISTANTS_REUSE_UNCHANGED_VERSIONS`` is on
-    (the default). The plugin commits the host's ``db.session``, then fires
-    :func:`ocs_assistant_released` for each new version.
+    (the default), then :func:`ocs_assistant_released` is fired for each new version.
+
+    It joins the host's transaction: the new version rows are flushed into the host's
+    ``db.session``, never committed nor rolled back. Fire it inside the transaction that writes
+    the released chatbot version and commit once; if the host rolls back (or never commits),
+    the versions vanish with its rows and the copies made in OpenAI are found and deleted by
+    the remote-operations outbox (each carries a tag, and the intent to sweep it is recorded in
+    a transaction of its own, committed before the copy is asked for on PostgreSQL). The
+    working assistants stay locked (``SELECT ... FOR UPDATE``; SQLite's writer lock) until the
+    host's transaction ends.
 
     All or nothing: a malformed argument raises ``InvalidInput``, an unknown id or another team's
     assistant ``NotFound``, a version or an archived assistant ``Conflict``, and a failed clone
-    its remote error naming the assistant; then no version is saved, and whatever this release
-    made in OpenAI is deleted again (a deletion that fails too is finished later by the
+    its remote error naming the assistant; then nothing of the release is left in the session
+    (the host's own changes stay, for the host to commit or roll back), and whatever this
+    release made in OpenAI is deleted again (a deletion that fails too is finished later by the
     remote-operations outbox).
 
     Stops at the first non-``None`` result (firstresult).
@@ -212,9 +221,13 @@ def ocs_reference_archived(reference: Reference) -> None:
     rollback target): report every object you archive, including containers frozen with it (a
     pipeline version released with an experiment version). Nothing happens when
     the reference points at a working assistant (archiving that stays the admin's decision), at
-    an unknown or already archived assistant, or when the version is still referenced. Fire it
-    after the host's own commit: the plugin commits the ``db.session``. Anything other than a
-    ``Reference`` raises ``InvalidInput``.
+    an unknown or already archived assistant, or when the version is still referenced. Anything
+    other than a ``Reference`` raises ``InvalidInput``.
+
+    It joins the host's transaction: fire it once the host's own archive is flushed (the
+    providers are asked through the same session), then commit once. The archive and its
+    recorded deletions are only flushed; the deletions are carried out after the host commits,
+    and a rollback undoes the archive and records nothing.
 
     :param reference: the :class:`~ocs_assistant_plugin.references.Reference` of the archived
         object (its ``assistant_id`` is the version it used).
@@ -257,8 +270,10 @@ def ocs_assistant_pushed(assistant: Assistant) -> None:
 def ocs_assistant_released(assistant: Assistant, version: Assistant) -> None:
     """A new version of an assistant was made for a release.
 
-    Called after the release's commit, once per new version, in the order of the released ids;
-    not called for an unchanged version that the release reused.
+    Called once per new version, in the order of the released ids, once every copy exists in
+    OpenAI; not called for an unchanged version that the release reused. From the plugin's own
+    release route and CLI it comes after the commit; from :func:`ocs_release` it comes inside
+    the host's transaction, before the host commits (a host that rolls back drops the version).
 
     :param assistant: the working :class:`~ocs_assistant_plugin.models.Assistant`.
     :param version: the version (an ``Assistant`` with ``is_version`` true).
@@ -278,8 +293,8 @@ def ocs_assistant_archived(assistant: Assistant) -> None:
 
     Called after the commit, once per archived assistant: archiving a working assistant calls it
     for the working assistant, then for each of its versions; :func:`ocs_reference_archived`
-    calls it for the version it archives. Its remote deletions may still be pending in the
-    remote-operations outbox.
+    calls it for the version it archives, inside the host's transaction (before the host
+    commits). Its remote deletions may still be pending in the remote-operations outbox.
 
     :param assistant: the archived :class:`~ocs_assistant_plugin.models.Assistant`.
     :return: nothing.

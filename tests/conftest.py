@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from plugin_host import DATABASES
+from plugin_host import DATABASES, fire
 from postgres_server import PostgresServer
 
 
@@ -119,13 +119,12 @@ def redis_url(redis_server):
 
 @pytest.fixture
 def release(app, plugin):
-    """``release(ids, team_id=1, label="r1")``: fire ``ocs_release`` as a host does; returns
-    ``{working_id: version_id}``."""
-    def fire(ids, team_id: int = 1, label: str | None = "r1") -> dict:
-        with app.app_context():
-            return plugin.hook.ocs_release(assistant_ids=list(ids), team_id=team_id,
-                                           release_label=label)
-    return fire
+    """``release(ids, team_id=1, label="r1")``: fire ``ocs_release`` as a host does (the host
+    commits); returns ``{working_id: version_id}``."""
+    def release_ids(ids, team_id: int = 1, label: str | None = "r1") -> dict:
+        return fire(app, "ocs_release", assistant_ids=list(ids), team_id=team_id,
+                    release_label=label)
+    return release_ids
 
 
 @pytest.fixture

@@ -40,6 +40,20 @@ def on_assistants_backend(make_app):
     return make
 
 
+def fire(app: Flask, hook: str, **kwargs):
+    """Fire an event hook as a host does: in the host's transaction, which the host then commits
+    (or rolls back when the hook raises). Returns the hook's answer."""
+    plugin = app.extensions["ocs_assistants"]
+    with app.app_context():
+        try:
+            answer = getattr(plugin.hook, hook)(**kwargs)
+            plugin.db.session.commit()
+        except Exception:
+            plugin.db.session.rollback()
+            raise
+    return answer
+
+
 class HostHooks:
     """The host's plugin: current team from a header, one OpenAI client for every team."""
 

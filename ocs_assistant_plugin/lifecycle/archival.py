@@ -51,8 +51,9 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import lazyload
 
+from ..outbox import host_transaction
 from ..outbox import queue as operations
-from .assistants import AssistantService, TeamServiceBase, files_in_use
+from .assistants import AssistantService, TeamServiceBase, files_in_use, lock_assistants
 from ..errors import (
     ArchiveBlocked,
     ConfigurationError,
@@ -348,19 +349,7 @@ class ArchiveService(TeamServiceBase):
 
     def _lock(self, assistant_id: int) -> None:
         """Serialise with releases and other archives of this assistant until the commit."""
-        if self.session.get_bind().dialect.name == "sqlite":
-            # SQLite has no row locks: a write takes the database's writer lock now, before
-            # anything is read, so no release can commit between this check and the archive.
-            self.session.execute(
-                sa.update(Assistant)
-                .where(Assistant.id == assistant_id, Assistant.team_id == self.team_id)
-                .values(archived=Assistant.archived, updated_at=Assistant.updated_at)
-                .execution_options(synchronize_session=False))
-        else:
-            self.session.execute(
-                sa.select(Assistant.id)
-                .where(Assistant.id == assistant_id, Assistant.team_id == self.team_id)
-                .with_for_update())
+        lock_assistants(self.session, [assistant_id], self.team_id)
 
     def _versions(self, working: Assistant) -> dict[int, int | None]:
         rows = self.session.execute(
@@ -480,7 +469,9 @@ def reference_archived(deps, reference: Reference) -> list[int]:
     left alone: it may be the host's rollback target); the version goes when the host reports
     that last reference archived too. Nothing happens when the reference points at a working
     assistant (archiving that stays the admin's decision) or at an unknown or already archived
-    assistant. Fire it after the host's own commit: the plugin commits."""
+    assistant. It joins the host's transaction (DESIGN 5.1): fire it once the host's change is
+    flushed; the archive and its recorded deletions are flushed, never committed nor rolled
+    back here, and the deletions go to the outbox's workers once the host commits."""
     if not isinstance(reference, Reference):
         raise InvalidInput("ocs_reference_archived needs a Reference.",
                            {"reference": [f"Expected a Reference, got {type(reference).__name__}."]})
@@ -489,31 +480,24 @@ def reference_archived(deps, reference: Reference) -> list[int]:
     if version is None or not version.is_version or version.archived:
         return []
     service = ArchiveService(AssistantService(deps, version.team_id, authorize=False))
-    try:
-        service._lock(version.working_id)
-        session.refresh(version)
-        if version.archived:
-            session.rollback()
-            return []
-        sections, released = vet(deps, version.team_id, {version.id: version.version_number})
-        # The reported object is archived in the host, whatever a provider that has not seen
-        # the host's change yet still answers for it.
-        released = [r for r in released if not _same_object(r, reference)]
-        if sections or released:
-            session.rollback()
-            log.info("assistant version %s stays: still referenced (%s)", version.id,
-                     ", ".join([s.title for s in sections] + [r.label for r in released]))
-            return []
-        targets = archive_assistants(session, [version.id])
+    service._lock(version.working_id)
+    session.refresh(version)
+    if version.archived:
+        return []
+    sections, released = vet(deps, version.team_id, {version.id: version.version_number})
+    # The reported object is archived in the host, whatever a provider that has not seen the
+    # host's change yet still answers for it.
+    released = [r for r in released if not _same_object(r, reference)]
+    if sections or released:
+        log.info("assistant version %s stays: still referenced (%s)", version.id,
+                 ", ".join([s.title for s in sections] + [r.label for r in released]))
+        return []
+    targets = archive_assistants(session, [version.id])
+    session.flush()
+    if record_deletions(deps, targets, version.team_id):
         session.flush()
-        recorded = record_deletions(deps, targets, version.team_id)
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
+        host_transaction.dispatch_after_commit(deps)  # carried out once the host commits
     notify_archived(deps, [version.id])
-    if recorded:
-        operations.dispatch(deps)
     return [version.id]
 
 

@@ -550,6 +550,22 @@ class TeamServiceBase:
 # -- shared by the services that change files (here and the sync fixes) ---------------------------
 
 
+def lock_assistants(session, ids: Iterable[int], team_id: int) -> None:
+    """Serialise with releases and archives of these assistants until the transaction ends:
+    ``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite has no row locks, so a no-op write takes the
+    database's writer lock there, before anything is read."""
+    ids = sorted(set(ids))  # one order everywhere: two lockers cannot deadlock
+    if session.get_bind(mapper=sa.inspect(Assistant)).dialect.name == "sqlite":
+        session.execute(sa.update(Assistant)
+                        .where(Assistant.id.in_(ids), Assistant.team_id == team_id)
+                        .values(archived=Assistant.archived, updated_at=Assistant.updated_at)
+                        .execution_options(synchronize_session=False))
+    else:
+        session.execute(sa.select(Assistant.id)
+                        .where(Assistant.id.in_(ids), Assistant.team_id == team_id)
+                        .order_by(Assistant.id).with_for_update())
+
+
 def commit_or_undo(session, save=None, undo=None) -> None:
     """Run ``save`` (more database work) and commit; if the database refuses, roll back, undo
     the remote change already made (``undo``) and re-raise."""

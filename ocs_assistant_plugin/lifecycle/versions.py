@@ -19,27 +19,26 @@ per assistant (nothing is uploaded again).
    the unique constraint on ``(working_id, version_number)`` turns the race into an
    ``IntegrityError`` and the plan is simply made again.
 2. **Clone**, one assistant after the other.
-3. **Commit**, then ``ocs_assistant_released`` for each new version.
+3. **Flush** (the hook, :func:`release`) or **commit** (the plugin's own route and CLI,
+   :func:`release_versions`), then ``ocs_assistant_released`` for each new version.
 
-All or nothing: if a clone (or the commit) fails, the session is rolled back, everything this
-release created in OpenAI is deleted again (a deletion that fails too is recorded in the
-remote-operations outbox and finished later by :mod:`.operations`), and the error names the
-assistant that failed; remote errors keep their status (502, 503).
+Transactions (DESIGN 5.1): the hook joins the host's transaction. It never commits nor rolls
+back the host's session; its rows stand with the host's commit and vanish with its rollback. A
+release that fails itself takes its rows out of the session again, deletes its clones and
+raises; the error names the assistant that failed, and remote errors keep their status (502,
+503).
 
-A clone whose answer never came (connection reset, timeout) may still have been made: OpenAI
-does not say. Each clone attempt therefore carries a random token in its metadata
-(``ocs_release``), and such a failure records a ``sweep_release_clone`` operation that deletes
-whatever carries the token (looking back to the attempt's start minus :data:`SWEEP_MARGIN`, and
-sweeping again until the attempt's start plus the client's timeout plus :data:`SWEEP_SETTLE`,
-so a create that lands late is found too). The SDK never retries a clone (its retry would send
-the same token, and the first copy would stay); the release retries instead, as often as the
-client's ``max_retries``, with a new token each time, and records a sweep for every lost
-attempt even when a later one succeeds. The normal path stays one request per clone.
-
-Transactions: like every plugin service, a release commits (or rolls back) the host's
-``db.session``. The new versions stand for objects that now exist in OpenAI, so they must be
-saved whatever the host does next; a host that needs its own row locks should take them after
-the hook returns.
+Every clone attempt carries a random token in its metadata (``ocs_release``), and the intent to
+sweep that token is recorded apart from the host's transaction
+(:mod:`..outbox.host_transaction`): the outbox deletes whatever carries it that no committed
+local row holds. So a clone whose answer never came (connection reset, timeout: OpenAI may or
+may not have made it), one that could not be deleted, and every clone of a release the host
+then rolled back are found and deleted, looking back to the attempt's start minus
+:data:`SWEEP_MARGIN` and sweeping again until the attempt's start plus the client's timeout
+plus :data:`SWEEP_SETTLE`, so a create that lands late is found too. The SDK never retries a
+clone (its retry would send the same token); the release retries instead, as often as the
+client's ``max_retries``, with a new token each time. The normal path stays one request per
+clone.
 """
 from __future__ import annotations
 
@@ -47,7 +46,7 @@ import copy
 import logging
 import secrets
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterable
 
 import sqlalchemy as sa
@@ -55,8 +54,9 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import lazyload
 
 from . import Dependencies
+from ..outbox import host_transaction
 from ..outbox import queue as operations
-from .assistants import spec_for
+from .assistants import lock_assistants, spec_for
 from ..errors import Conflict, InvalidInput, NotFound, PluginError, RemoteError
 from ..remote import leftovers
 from ..models import Assistant, AssistantFile, is_sqlite_busy, utcnow
@@ -72,20 +72,6 @@ PLAN_ATTEMPTS = 5
 #: after the attempt's timeout, so a slow create is not missed.
 SWEEP_MARGIN = leftovers.SWEEP_MARGIN
 SWEEP_SETTLE = leftovers.SWEEP_SETTLE
-
-
-@dataclass(frozen=True)
-class LostClone:
-    """A clone attempt whose answer never came: what it may have made carries ``tag``.
-
-    ``since``: the Unix time a sweep looks back to; ``until``: the Unix time after which
-    OpenAI can no longer be making it (the attempt's start, the client's timeout and
-    :data:`SWEEP_SETTLE`), when the last sweep runs."""
-
-    gateway: object
-    tag: str
-    since: float
-    until: float
 
 
 @dataclass(frozen=True)
@@ -139,43 +125,83 @@ def is_unchanged(working: Assistant, version: Assistant) -> bool:
 def release(deps: Dependencies, assistant_ids, team_id, release_label=None) -> dict[int, int]:
     """Make (or reuse) a version of each working assistant: ``{working_id: version_id}``.
 
-    This is what the built-in ``ocs_release`` hook does. Raises :class:`InvalidInput` for
-    malformed arguments, :class:`NotFound` for an unknown id or another team's assistant,
-    :class:`Conflict` for a version or an archived assistant (nothing is done in those cases),
-    and the remote error, naming the assistant, when a clone fails (nothing is left behind)."""
+    This is what the built-in ``ocs_release`` hook does, inside the host's transaction
+    (:func:`release_in_transaction`). Raises :class:`InvalidInput` for malformed arguments,
+    :class:`NotFound` for an unknown id or another team's assistant, :class:`Conflict` for a
+    version or an archived assistant, and the remote error, naming the assistant, when a clone
+    fails (nothing of the release is left in the session or in OpenAI)."""
     return {r.working.id: r.version.id
-            for r in release_versions(deps, assistant_ids, team_id, release_label)}
+            for r in release_in_transaction(deps, assistant_ids, team_id, release_label)}
+
+
+def release_in_transaction(deps, assistant_ids, team_id, release_label=None) -> list[Released]:
+    """The release as a host fires it: the new version rows are flushed into the caller's
+    transaction, never committed nor rolled back here. They stand if the host commits; if it
+    rolls back, the clones made in OpenAI are swept (:mod:`..outbox.host_transaction`)."""
+    ids, team_id, label = _checked(assistant_ids, team_id, release_label)
+    if not ids:
+        return []
+    session = deps.session
+    # Locked first: in the host's transaction a numbering race cannot be planned again.
+    lock_assistants(session, ids, team_id)
+    plan = _plan(session, ids, team_id, label, deps.settings.reuse_unchanged_versions)
+    _clone_all(deps, plan, undo=lambda: _forget(session, plan))
+    _notify(deps, plan)
+    return plan
 
 
 def release_versions(deps, assistant_ids, team_id, release_label=None) -> list[Released]:
-    """:func:`release` with the details: one :class:`Released` per distinct id, in the order
-    given. No authorization is asked here: the host fires the hook; routes check first."""
-    ids = _checked_ids(assistant_ids)
-    team_id = _checked_team(team_id)
-    label = _checked_label(release_label)
+    """The release in a transaction of its own, committed (the plugin's route and CLI): one
+    :class:`Released` per distinct id, in the order given. No authorization is asked here: the
+    routes check first."""
+    ids, team_id, label = _checked(assistant_ids, team_id, release_label)
     if not ids:
         return []
     session = deps.session
     plan = _plan_with_retries(session, ids, team_id, label, deps.settings.reuse_unchanged_versions)
+    try:
+        _clone_all(deps, plan, undo=session.rollback)
+        session.commit()
+    except Exception:
+        session.rollback()  # the clones' sweeps are settled when the transaction ends
+        raise
+    _notify(deps, plan)
+    return plan
 
-    cloned: list[tuple[object, object]] = []  # (gateway, PushResult) to delete on failure
-    lost: list[LostClone] = []  # clone attempts whose answer was lost: to sweep for
+
+def _checked(assistant_ids, team_id, release_label) -> tuple[list[int], int, str | None]:
+    return _checked_ids(assistant_ids), _checked_team(team_id), _checked_label(release_label)
+
+
+def _clone_all(deps, plan: list[Released], undo) -> None:
+    """Clone each new version; on any failure delete what was made in OpenAI (what cannot be
+    deleted now is recorded for the outbox), ``undo()`` the local rows, and raise."""
+    cloned: list[tuple] = []
     try:
         for item in plan:
             if item.created:
-                cloned.append(_clone(deps, item, lost))
-        _enqueue_sweeps(deps, team_id, lost)  # a retry succeeded: sweep for what was lost
-        session.commit()
+                cloned.append(_clone(deps, item))
+        deps.session.flush()
     except Exception:  # whatever failed: nothing of this release may stay, locally or remotely
-        session.rollback()
-        _delete_clones(deps, team_id, cloned, lost)
+        try:
+            _delete_clones(deps, cloned)  # first: a rollback settles the attempts at once
+        finally:
+            undo()
         raise
-    if lost:
-        operations.dispatch(deps)
+
+
+def _notify(deps, plan: list[Released]) -> None:
     for item in plan:
         if item.created:
             deps.hooks.assistant_released(assistant=item.working, version=item.version)
-    return plan
+
+
+def _forget(session, plan: list[Released]) -> None:
+    """Take this release's new version rows out of the host's transaction again."""
+    for item in plan:
+        if item.created:
+            session.delete(item.version)
+    session.flush()
 
 
 def _plan_with_retries(session, ids, team_id, label, reuse) -> list[Released]:
@@ -274,45 +300,50 @@ def frozen_copy(working: Assistant, number: int, label: str | None) -> Assistant
     return version
 
 
-def _clone(deps, item: Released, lost: list):
+def _clone(deps, item: Released):
     """Clone one new version in OpenAI (one request on the ``assistants`` backend) and record
-    where it lives. Returns ``(gateway, PushResult)`` so a later failure can delete it.
+    where it lives. Returns ``(gateway, PushResult, CloneAttempt)`` so a later failure can
+    delete it.
 
-    The SDK does not retry the clone (a retry would repeat the attempt's tag); it is retried
-    here instead, up to the client's ``max_retries`` more times on a retryable failure (see
-    :func:`~..remote.leftovers.retryable`), each attempt with a new tag, after
-    :func:`~..remote.leftovers.retry_delay`. Every
-    attempt whose outcome is unknown is added to ``lost`` as :class:`LostClone`, to be swept
-    whether or not a later attempt succeeds (the tags differ, so the sweep deletes only what
-    that attempt made)."""
+    Every attempt carries a new tag and first records the intent to sweep that tag
+    (:func:`..outbox.host_transaction.record_clone_attempt`): a clone whose answer was lost, or
+    whose release rolls back, is found and deleted. The SDK does not retry the clone (its retry
+    would repeat the tag); it is retried here instead, up to the client's ``max_retries`` more
+    times on a retryable failure (see :func:`~..remote.leftovers.retryable`), after
+    :func:`~..remote.leftovers.retry_delay`."""
     version = item.version
     try:
         gateway = deps.gateways.gateway(version.backend, version.team_id)
     except PluginError as exc:
         raise _failed_at(item.working, exc) from exc
-    retries = leftovers.client_setting(getattr(gateway, "client", None), "max_retries", 0)
-    lost_before = len(lost)
-    attempt = 0
+    client = getattr(gateway, "client", None)
+    retries = leftovers.client_setting(client, "max_retries", 0)
+    lost = False
+    number = 0
     while True:
-        attempt += 1
+        number += 1
         tag = secrets.token_hex(16)  # this attempt's mark on what it makes in OpenAI
         started = time.time()
+        attempt = host_transaction.record_clone_attempt(
+            deps, tag=tag, backend=gateway.backend, team_id=version.team_id,
+            working_id=item.working.id, since=started - SWEEP_MARGIN,
+            until=started + leftovers.request_timeout(client) + SWEEP_SETTLE)
         try:
             result = gateway.clone(spec_for(version, vector_store_id=None),
                                    store_name=version.name, tag=tag)
             break
         except PluginError as exc:
             if getattr(exc, "outcome_unknown", False):
-                lost.append(LostClone(gateway, tag, since=started - SWEEP_MARGIN,
-                                      until=started + leftovers.request_timeout(getattr(gateway, "client", None))
-                                      + SWEEP_SETTLE))
-            if attempt <= retries and leftovers.retryable(exc):
-                delay = leftovers.retry_delay(attempt, exc)
+                lost = True  # OpenAI may have made it: the attempt's sweep looks
+            else:
+                attempt.resolved = True  # refused: nothing was made
+            if number <= retries and leftovers.retryable(exc):
+                delay = leftovers.retry_delay(number, exc)
                 log.info("cloning assistant %s failed (attempt %d), trying again in %.2fs: %s",
-                         item.working.id, attempt, delay, exc.message)
+                         item.working.id, number, delay, exc.message)
                 time.sleep(delay)
                 continue
-            if len(lost) > lost_before:
+            if lost:
                 raise _failed_at(item.working, exc,
                                  "OpenAI may have made the copy before the answer was lost; it "
                                  "will be looked for and deleted.") from exc
@@ -320,7 +351,11 @@ def _clone(deps, item: Released, lost: list):
     version.openai_id = result.openai_id
     version.vector_store_id = result.vector_store_id
     version.pushed_at = utcnow()
-    return gateway, result
+    if result.openai_id or result.vector_store_id:
+        attempt.kept = True  # the version row holds it once committed
+    else:
+        attempt.resolved = True  # nothing to hold (a ``responses`` copy without files)
+    return gateway, result, attempt
 
 
 def _failed_at(working: Assistant, exc: PluginError, note: str | None = None) -> PluginError:
@@ -334,69 +369,27 @@ def _failed_at(working: Assistant, exc: PluginError, note: str | None = None) ->
     return named
 
 
-@dataclass(frozen=True)
-class Cleanup:
-    """One outbox entry recorded after a release: what to delete (or sweep for) in OpenAI."""
-
-    kind: str
-    target: str
-    backend: str
-    error: str | None = None  # the deletion already failed once with this message
-    payload: dict = field(default_factory=dict)
-
-
-def _sweep(clone: LostClone) -> Cleanup:
-    """The outbox entry sweeping for one lost attempt."""
-    return Cleanup(operations.SWEEP_RELEASE_CLONE, clone.tag, clone.gateway.backend,
-                   payload={"since": clone.since, "until": clone.until})
-
-
-def _enqueue_sweeps(deps, team_id: int, lost) -> None:
-    """Record a sweep for each lost attempt of a release that succeeded after all, in the
-    release's own transaction."""
-    for clone in lost:
-        log.warning("a clone attempt's answer was lost (tag %s); recorded a sweep", clone.tag)
-        _enqueue(deps, team_id, _sweep(clone), "lost clone attempt")
-
-
-def _enqueue(deps, team_id: int, cleanup: Cleanup, reason: str) -> None:
-    operations.enqueue(deps, cleanup.kind, cleanup.target, team_id=team_id,
-                       last_error=cleanup.error,
-                       payload={"backend": cleanup.backend, "reason": reason, **cleanup.payload})
-
-
-def _delete_clones(deps, team_id: int, cloned, lost=()) -> None:
-    """Delete what a failed release made in OpenAI; what cannot be deleted now, and every
-    clone attempt whose outcome is unknown (``lost``: a sweep by its tag), goes to the outbox
-    (and is committed on its own: the release itself was rolled back)."""
-    pending = [_sweep(clone) for clone in lost]
-    for gateway, result in cloned:
+def _delete_clones(deps, cloned) -> None:
+    """Delete what a failed release made in OpenAI; a deletion that fails is recorded in the
+    outbox when the transaction ends, whichever way it ends, so nothing stays orphaned."""
+    for gateway, result, attempt in cloned:
+        attempt.kept = False
+        doomed = []
         if result.openai_id:
-            try:
-                gateway.delete(result.openai_id)
-            except RemoteError as exc:
-                pending.append(Cleanup(operations.DELETE_ASSISTANT, result.openai_id,
-                                       gateway.backend, exc.message))
+            doomed.append((operations.DELETE_ASSISTANT, result.openai_id, gateway.delete))
         if result.created_vector_store and result.vector_store_id:
+            doomed.append((operations.DELETE_VECTOR_STORE, result.vector_store_id,
+                           gateway.storage.delete_vector_store))
+        for kind, target, delete in doomed:
             try:
-                gateway.storage.delete_vector_store(result.vector_store_id)
+                delete(target)
             except RemoteError as exc:
-                pending.append(Cleanup(operations.DELETE_VECTOR_STORE, result.vector_store_id,
-                                       gateway.backend, exc.message))
-    if not pending:
-        return
-    for cleanup in pending:
-        log.warning("%s %s after a failed release, recorded for later: %s", cleanup.kind,
-                    cleanup.target, cleanup.error or "the clone's outcome is unknown")
-        _enqueue(deps, team_id, cleanup, "failed release")
-    try:
-        deps.session.commit()
-    except Exception:  # the release's own error is the one to raise; keep the ids in the log
-        deps.session.rollback()
-        log.error("could not record the clean-up of a failed release; delete these in OpenAI "
-                  "by hand: %s", ", ".join(f"{c.kind} {c.target}" for c in pending))
-        return
-    operations.dispatch(deps)
+                log.warning("%s %s after a failed release, recorded for later: %s", kind,
+                            target, exc.message)
+                host_transaction.record_clean_up(deps, kind=kind, target=target,
+                                                 backend=gateway.backend,
+                                                 team_id=attempt.team_id, error=exc.message)
+        attempt.resolved = True  # deleted, or its deletion recorded: no sweep needed
 
 
 # -- input checks ----------------------------------------------------------------------------------

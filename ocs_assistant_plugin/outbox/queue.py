@@ -51,7 +51,9 @@ Operation kinds (``target`` is the OpenAI id; ``payload["backend"]`` picks the g
   their stores. OpenAI may still be making the copy after the client gave up, so until
   ``payload["until"]`` (Unix time) has passed a sweep that succeeds leaves the operation
   ``pending``, due again at ``until`` (not a failure: no error, no backoff); the sweep run after
-  it marks the operation done, whether it found anything or not;
+  it marks the operation done, whether it found anything or not. Nothing a local row holds is
+  deleted: every clone attempt of a release records one (see :mod:`.host_transaction`), and the
+  clone a committed version holds stays;
 - ``sweep_lost_create``: the same for an assistant or vector store that a create (not a release)
   may have made before its answer was lost: ``target`` is the token the attempt carried in its
   metadata (``ocs_create``); nothing a local row holds is deleted;
@@ -106,6 +108,10 @@ KINDS = OPERATION_KINDS
 (DELETE_ASSISTANT, DELETE_VECTOR_STORE, DELETE_FILE, SWEEP_RELEASE_CLONE, SWEEP_LOST_CREATE,
  SWEEP_LOST_UPLOAD) = KINDS
 SWEEPS = (SWEEP_RELEASE_CLONE, SWEEP_LOST_CREATE, SWEEP_LOST_UPLOAD)
+
+#: How long a release-clone sweep waits, again and again, while its release's transaction
+#: still holds its row lock (a version committed by it will hold the clone).
+RELEASE_IN_FLIGHT_DELAY = dt.timedelta(seconds=60)
 
 #: Longest ``claimed_by`` kept (the column's size).
 CLAIMED_BY_MAX = 255
@@ -356,10 +362,13 @@ def carry_out(deps, claims: list[Claim], settings: OutboxSettings | None = None,
         except PluginError as exc:  # no client for the team, unknown backend: retried later
             failures[key] = exc
 
+    in_flight = _releases_in_flight(deps, claims)
     held = _held_ids(deps) if any(c.kind in SWEEPS for c in claims) else frozenset()
 
     def run(claim: Claim) -> Outcome:
         key = (claim.backend, claim.team_id)
+        if claim.id in in_flight:  # its release may still commit: look once it has ended
+            return Outcome(claim, again_at=at + RELEASE_IN_FLIGHT_DELAY)
         if key in failures:
             return Outcome(claim, failures[key].message)
         try:
@@ -373,6 +382,30 @@ def carry_out(deps, claims: list[Claim], settings: OutboxSettings | None = None,
         return Outcome(claim, again_at=again_at)
 
     return run_concurrently(run, claims, settings.concurrency)
+
+
+def _releases_in_flight(deps, claims: list[Claim]) -> set[int]:
+    """The release-clone sweeps whose release still holds its row lock on the working
+    assistant (PostgreSQL): its transaction has not ended, so whether a version will hold the
+    clone is not known yet. Elsewhere the sweep is only recorded once the transaction ended."""
+    waiting = {c.id: c.payload["working_id"] for c in claims
+               if c.kind == SWEEP_RELEASE_CLONE and isinstance(c.payload.get("working_id"), int)}
+    session = deps.session
+    if not waiting or session.get_bind().dialect.name != "postgresql":
+        return set()
+    from ..models import Assistant
+
+    try:
+        free = set(session.execute(
+            sa.select(Assistant.id).where(Assistant.id.in_(set(waiting.values())))
+            .with_for_update(skip_locked=True)).scalars())
+        # rows that no longer exist are not locked either
+        existing = set(session.execute(
+            sa.select(Assistant.id).where(Assistant.id.in_(set(waiting.values())))).scalars())
+    finally:
+        session.rollback()  # only a look: let go of the locks at once
+    return {claim_id for claim_id, working_id in waiting.items()
+            if working_id in existing and working_id not in free}
 
 
 def _held_ids(deps) -> frozenset[str]:
@@ -411,7 +444,7 @@ def _perform(gateway, claim: Claim, at: dt.datetime, held=None) -> dt.datetime |
     elif claim.kind == DELETE_FILE:
         gateway.storage.delete_file(claim.target)
     elif claim.kind == SWEEP_RELEASE_CLONE:
-        gateway.sweep_clone(claim.target, float(claim.payload.get("since", 0)))
+        gateway.sweep_clone(claim.target, float(claim.payload.get("since", 0)), held)
         until = claim.payload.get("until")
         if isinstance(until, numbers.Real) and not isinstance(until, bool):
             final = dt.datetime.fromtimestamp(float(until), dt.timezone.utc)

@@ -318,9 +318,10 @@ class AssistantsGateway(Gateway):
         deleted = self._sweep_tagged(CREATE_TAG_KEY, tag, since, held)
         return deleted + self.storage.sweep_tagged_vector_stores(CREATE_TAG_KEY, tag, since, held)
 
-    def sweep_clone(self, tag: str, since: float) -> list[str]:
-        """Find the assistants a clone tagged ``tag`` made and delete each with its store."""
-        return self._sweep_tagged(RELEASE_TAG_KEY, tag, since)
+    def sweep_clone(self, tag: str, since: float, held=None) -> list[str]:
+        """Find the assistants a clone tagged ``tag`` made and delete each with its store,
+        except those ``held(id)`` says a local row holds (a committed version's)."""
+        return self._sweep_tagged(RELEASE_TAG_KEY, tag, since, held)
 
     def _sweep_tagged(self, key: str, tag: str, since: float, held=None) -> list[str]:
         """Find the assistants whose metadata ``key`` is ``tag`` and delete each with its store.

@@ -167,9 +167,11 @@ class Gateway(abc.ABC):
         found by :meth:`sweep_clone`."""
 
     @abc.abstractmethod
-    def sweep_clone(self, tag: str, since: float) -> list[str]:
+    def sweep_clone(self, tag: str, since: float, held=None) -> list[str]:
         """Delete what a clone tagged ``tag`` made (created at ``since``, Unix seconds, or
-        later); returns the ids deleted. Nothing found is a success: the clone never landed."""
+        later), except what ``held(id)`` says a local row holds (the clone of a release that
+        committed); returns the ids deleted. Nothing found is a success: the clone never
+        landed."""
 
     @abc.abstractmethod
     def fetch_state(self, spec: AssistantSpec, openai_id: str | None,

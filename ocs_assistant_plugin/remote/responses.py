@@ -175,6 +175,7 @@ class ResponsesGateway(Gateway):
             metadata={RELEASE_TAG_KEY: tag} if tag else None, max_retries=0)
         return PushResult(openai_id=None, vector_store_id=store_id, created_vector_store=True)
 
-    def sweep_clone(self, tag: str, since: float) -> list[str]:
-        """Delete the stores a clone tagged ``tag`` created (there is no assistant object)."""
-        return self.storage.sweep_tagged_vector_stores(RELEASE_TAG_KEY, tag, since)
+    def sweep_clone(self, tag: str, since: float, held=None) -> list[str]:
+        """Delete the stores a clone tagged ``tag`` created (there is no assistant object),
+        except those ``held(id)`` says a local row holds."""
+        return self.storage.sweep_tagged_vector_stores(RELEASE_TAG_KEY, tag, since, held)

@@ -9,7 +9,7 @@ from archive_host import CONFIG
 from example_host import lifecycle
 from example_host_app import create_example_app, dispose_example_app
 from example_host.models import Experiment, Pipeline, PipelineNode, Team, User, db
-from plugin_host import remote_assistant_ids
+from plugin_host import fire, remote_assistant_ids
 
 EXPERIMENTS, PIPELINES, COMBINED = "Experiments", "Pipelines", "Experiments Referencing Pipeline"
 
@@ -49,10 +49,8 @@ class Admin:
         return self.client.patch(self.prefix + path, **kwargs)
 
     def release(self, assistant_id, label):
-        with self.app.app_context():
-            plugin = self.app.extensions["ocs_assistants"]
-            return plugin.hook.ocs_release(assistant_ids=[assistant_id], team_id=self.team_id,
-                                           release_label=label)[assistant_id]
+        return fire(self.app, "ocs_release", assistant_ids=[assistant_id],
+                    team_id=self.team_id, release_label=label)[assistant_id]
 
 
 @pytest.fixture

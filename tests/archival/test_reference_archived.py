@@ -6,7 +6,8 @@ import pytest
 
 from ocs_assistant_plugin import Reference, RefStatus
 from ocs_assistant_plugin.errors import InvalidInput
-from plugin_host import remote_assistant_ids, remote_store_ids
+from ocs_assistant_plugin.models import Assistant
+from plugin_host import fire as fire_hook, remote_assistant_ids, remote_store_ids
 
 
 @pytest.fixture
@@ -16,8 +17,7 @@ def fire(app, plugin, host):
         obj.status = RefStatus.ARCHIVED
         reference = Reference(kind=obj.kind, id=obj.id, label=obj.label, url=obj.url,
                               assistant_id=assistant_id, status=RefStatus.ARCHIVED)
-        with app.app_context():
-            return plugin.hook.ocs_reference_archived(reference=reference)
+        return fire_hook(app, "ocs_reference_archived", reference=reference)
     return archived
 
 
@@ -119,3 +119,31 @@ def test_the_hook_needs_a_reference(app, plugin):
     with app.app_context(), pytest.raises(InvalidInput) as error:
         plugin.hook.ocs_reference_archived(reference={"assistant_id": 1})
     assert list(error.value.fields) == ["reference"]
+
+
+def test_the_event_joins_the_hosts_transaction_and_a_rollback_undoes_it(
+        app, api, plugin, host, observer, bot_with_versions, openai_client):
+    v1 = bot_with_versions["v1"]
+    old = host.experiment("Helpdesk v1", "released", assistant=v1)
+    host.experiment("Helpdesk v2", "published", assistant=bot_with_versions["v2"])
+    version = api.get(f"/assistants/{v1}").get_json()
+    old.status = RefStatus.ARCHIVED
+    reference = Reference(kind=old.kind, id=old.id, label=old.label, url=old.url,
+                          assistant_id=v1, status=RefStatus.ARCHIVED)
+
+    with app.app_context():
+        plugin.hook.ocs_reference_archived(reference=reference)
+        assert plugin.db.session.get(Assistant, v1).archived  # flushed in the host's transaction
+        plugin.db.session.rollback()  # the host's own archive failed after the event
+
+    assert flags(api, [v1]) == [False]
+    assert api.get("/operations").get_json()["items"] == []  # no deletion recorded
+    assert version["openai_id"] in remote_assistant_ids(openai_client)  # nothing deleted
+
+    with app.app_context():  # the host tries again and commits
+        plugin.hook.ocs_reference_archived(reference=reference)
+        assert version["openai_id"] in remote_assistant_ids(openai_client)  # not before commit
+        plugin.db.session.commit()
+
+    assert flags(api, [v1]) == [True]
+    assert version["openai_id"] not in remote_assistant_ids(openai_client)

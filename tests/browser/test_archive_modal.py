@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ocs_assistant_plugin import Reference, hookimpl
-from plugin_host import ASSISTANTS_BACKEND, ApiClient, remote_assistant_ids
+from plugin_host import ASSISTANTS_BACKEND, ApiClient, fire, remote_assistant_ids
 
 pytestmark = pytest.mark.browser
 
@@ -70,10 +70,8 @@ def host(app):
 
 
 def release(app, working_id):
-    with app.app_context():
-        plugin = app.extensions["ocs_assistants"]
-        return plugin.hook.ocs_release(assistant_ids=[working_id], team_id=1,
-                                       release_label="r1")[working_id]
+    return fire(app, "ocs_release", assistant_ids=[working_id], team_id=1,
+                release_label="r1")[working_id]
 
 
 def test_a_blocked_assistant_shows_the_three_sections(app, host, site, page):

@@ -37,3 +37,24 @@ def run_side(side: str, database_url: str, base_url: str, api_key: str, assistan
     finally:
         dispose(app)
         client.close()
+
+
+def release_and_hang(database_url: str, base_url: str, api_key: str, assistant_id: int,
+                     results) -> None:
+    """Release as a host does, inside the host's transaction, report the clone's OpenAI id on
+    ``results``, then hang before the host's commit, until the test kills the process."""
+    import time
+
+    from plugin_host import create_host_app
+
+    client = openai.OpenAI(api_key=api_key, base_url=base_url, max_retries=0, timeout=30)
+    app = create_host_app(database_url, client, create_tables=False,
+                          OCS_ASSISTANTS_TASK_BACKEND="eager", OCS_ASSISTANTS_BACKEND="assistants")
+    plugin = app.extensions["ocs_assistants"]
+    with app.app_context():
+        from ocs_assistant_plugin.models import Assistant
+
+        mapping = plugin.hook.ocs_release(assistant_ids=[assistant_id], team_id=1,
+                                          release_label="never committed")
+        results.put(plugin.db.session.get(Assistant, mapping[assistant_id]).openai_id)
+        time.sleep(600)  # killed long before: the host never commits

@@ -12,7 +12,7 @@ import math
 
 import pytest
 
-from plugin_host import SQLITE_ONLY
+from plugin_host import SQLITE_ONLY, fire
 from sync_helpers import (
     assert_in_sync,
     create_remote,
@@ -210,8 +210,7 @@ def test_no_check_pull_push_release_or_archive_lists_the_projects_files(
     openai_client.vector_stores.files.delete(detached,
                                              vector_store_id=assistant["vector_store_id"])
     assert_in_sync(sync_action(api, assistant["id"], "push", json={}))
-    with app.app_context():
-        plugin.hook.ocs_release(assistant_ids=[assistant["id"]], team_id=1, release_label="v1")
+    fire(app, "ocs_release", assistant_ids=[assistant["id"]], team_id=1, release_label="v1")
     archived = api.post(f"/assistants/{assistant['id']}/archive", json={})
     assert archived.status_code == 200, archived.get_json()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from ocs_assistant_plugin import hookimpl
-from plugin_host import SQLITE_ONLY, remote_assistant, store_file_ids
+from plugin_host import SQLITE_ONLY, fire, remote_assistant, store_file_ids
 from version_helpers import CONFIG
 
 
@@ -140,9 +140,7 @@ def test_release_on_the_responses_backend_clones_the_vector_store(make_app, open
     working = api.get(f"/assistants/{bot['id']}").get_json()
     openai_standin.reset_counts()
 
-    with app.app_context():
-        mapping = app.extensions["ocs_assistants"].hook.ocs_release(
-            assistant_ids=[bot["id"]], team_id=1, release_label="r")
+    mapping = fire(app, "ocs_release", assistant_ids=[bot["id"]], team_id=1, release_label="r")
 
     version = api.get(f"/assistants/{mapping[bot['id']]}").get_json()
     assert openai_standin.count() == 1

@@ -5,18 +5,17 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from plugin_host import ApiClient, remote_assistant
+from plugin_host import ApiClient, fire, remote_assistant
 from version_helpers import CONFIG
 
 
 def _release_together(app, assistant_id: int, labels: list[str]) -> list[dict]:
-    hook = app.extensions["ocs_assistants"].hook
     barrier = threading.Barrier(len(labels))
 
     def run(label):
-        with app.app_context():
-            barrier.wait()
-            return hook.ocs_release(assistant_ids=[assistant_id], team_id=1, release_label=label)
+        barrier.wait()
+        return fire(app, "ocs_release", assistant_ids=[assistant_id], team_id=1,
+                    release_label=label)
 
     with ThreadPoolExecutor(max_workers=len(labels)) as pool:
         return list(pool.map(run, labels))

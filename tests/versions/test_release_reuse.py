@@ -1,7 +1,7 @@
 """Reuse of unchanged versions (OCS_ASSISTANTS_REUSE_UNCHANGED_VERSIONS, on by default)."""
 from __future__ import annotations
 
-from plugin_host import ApiClient
+from plugin_host import ApiClient, fire
 from version_helpers import CONFIG
 
 
@@ -77,12 +77,10 @@ def test_with_reuse_off_every_release_clones(make_app, openai_standin):
     app = make_app(OCS_ASSISTANTS_REUSE_UNCHANGED_VERSIONS=False, **CONFIG)
     api = ApiClient(app)
     bot = api.create(name="Bot")
-    hook = app.extensions["ocs_assistants"].hook
     openai_standin.reset_counts()
 
-    with app.app_context():
-        first = hook.ocs_release(assistant_ids=[bot["id"]], team_id=1, release_label="a")
-        second = hook.ocs_release(assistant_ids=[bot["id"]], team_id=1, release_label="b")
+    first = fire(app, "ocs_release", assistant_ids=[bot["id"]], team_id=1, release_label="a")
+    second = fire(app, "ocs_release", assistant_ids=[bot["id"]], team_id=1, release_label="b")
 
     assert first != second
     assert openai_standin.count("POST", "/v1/assistants") == 2

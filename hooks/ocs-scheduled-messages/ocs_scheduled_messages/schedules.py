@@ -87,18 +87,24 @@ def resume(team_id: int, message_id: int) -> ScheduledMessage:
 
 
 def archive(team_id: int, message_id: int) -> ScheduledMessage:
-    """Retire a scheduled message for good, **commit**, then tell ocs-assistant-plugin.
+    """Retire a scheduled message for good, tell ocs-assistant-plugin, and **commit** both.
 
     Unlike the other functions this one commits: the plugin's ``ocs_reference_archived`` event
-    must see the message archived. The plugin then archives the assistant *version* the message
-    used, if nothing live still references it (a working assistant is left alone).
+    joins this transaction (it only flushes) and archives the assistant *version* the message
+    used, if nothing live still references it (a working assistant is left alone); one commit
+    keeps the message and that version together.
     """
     row = _changeable_message(team_id, message_id)
     row.mark_archived()
     setup = get_setup(current_app)
-    setup.db.session.commit()
+    setup.db.session.flush()  # the plugin's vetting reads the message as archived
     reference = ScheduledMessageProvider().reference(row)
-    setup.plugin.hook.ocs_reference_archived(reference=reference)
+    try:
+        setup.plugin.hook.ocs_reference_archived(reference=reference)
+        setup.db.session.commit()
+    except Exception:
+        setup.db.session.rollback()
+        raise
     return row
 
 

@@ -42,6 +42,7 @@ def release(app, assistant_id: int) -> int:
         plugin = app.extensions["ocs_assistants"]
         mapping = plugin.hook.ocs_release(assistant_ids=[assistant_id], team_id=1,
                                           release_label="v1")
+        plugin.db.session.commit()  # the hook joins the host's transaction: the host commits
     return mapping[assistant_id]
 
 
