@@ -48,14 +48,23 @@ def database_url(request):
 # -- the test host: a Flask app with the plugin, on both databases, talking to the stand-in ------
 
 @pytest.fixture
-def make_app(database_url, openai_client):
+def plugin_backend() -> str | None:
+    """``OCS_ASSISTANTS_BACKEND`` of the hosts :func:`make_app` makes unless a test asks for
+    another; ``None``: the plugin's default (``responses``). A folder whose tests are about the
+    remote assistant object overrides this fixture with ``"assistants"``."""
+    return None
+
+
+@pytest.fixture
+def make_app(database_url, openai_client, plugin_backend):
     """``make_app(**config)``: a new host app (see ``plugin_host``); cleaned up after the test."""
     from plugin_host import create_host_app, dispose
 
     apps = []
+    defaults = {"OCS_ASSISTANTS_BACKEND": plugin_backend} if plugin_backend else {}
 
     def make(client=openai_client, **config):
-        app = create_host_app(database_url, client, **config)
+        app = create_host_app(database_url, client, **{**defaults, **config})
         apps.append(app)
         return app
 

@@ -30,16 +30,6 @@ DATABASES = [SQLITE_ONLY, POSTGRESQL_ONLY]
 ASSISTANTS_BACKEND = {"OCS_ASSISTANTS_BACKEND": "assistants"}
 
 
-def on_assistants_backend(make_app):
-    """``make_app`` whose hosts use the ``assistants`` backend unless a test asks otherwise;
-    a folder whose tests are about that backend overrides its ``make_app`` fixture with it."""
-
-    def make(*args, **config):
-        return make_app(*args, **{**ASSISTANTS_BACKEND, **config})
-
-    return make
-
-
 def fire(app: Flask, hook: str, **kwargs):
     """Fire an event hook as a host does: in the host's transaction, which the host then commits
     (or rolls back when the hook raises). Returns the hook's answer."""

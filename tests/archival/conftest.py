@@ -8,7 +8,6 @@ from __future__ import annotations
 import pytest
 
 from archive_host import CONFIG, ArchiveObserver, MemoryHost
-from plugin_host import on_assistants_backend
 
 
 @pytest.fixture
@@ -50,7 +49,7 @@ def bot_with_versions(api, bot, release_version):
 
 
 @pytest.fixture
-def make_app(make_app):
-    """Hosts on the ``assistants`` backend: these tests check that archiving deletes the remote
+def plugin_backend():
+    """The ``assistants`` backend: these tests check that archiving deletes the remote
     assistant objects too (``test_archive`` asks for ``responses`` where it checks that backend)."""
-    return on_assistants_backend(make_app)
+    return "assistants"

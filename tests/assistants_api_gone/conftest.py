@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from plugin_host import on_assistants_backend
-
 
 @pytest.fixture
-def make_app(make_app):
-    """Hosts on the ``assistants`` backend, as they were before the sunset."""
-    return on_assistants_backend(make_app)
+def plugin_backend():
+    """The ``assistants`` backend, as they were before the sunset."""
+    return "assistants"
 
 
 @pytest.fixture

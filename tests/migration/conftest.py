@@ -6,8 +6,6 @@ from dataclasses import dataclass
 
 import pytest
 
-from plugin_host import on_assistants_backend
-
 
 @pytest.fixture
 def app_config():
@@ -66,6 +64,6 @@ def migrate(app):
 
 
 @pytest.fixture
-def make_app(make_app):
-    """Hosts on the ``assistants`` backend: the fleet to migrate starts there."""
-    return on_assistants_backend(make_app)
+def plugin_backend():
+    """The ``assistants`` backend: the fleet to migrate starts there."""
+    return "assistants"

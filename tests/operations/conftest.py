@@ -7,7 +7,6 @@ import sqlalchemy as sa
 
 from ocs_assistant_plugin.models import RemoteOperation
 from outbox_helpers import CONFIG
-from plugin_host import on_assistants_backend
 
 
 @pytest.fixture
@@ -52,7 +51,7 @@ def run(app, plugin):
 
 
 @pytest.fixture
-def make_app(make_app):
-    """Hosts on the ``assistants`` backend: these tests check the outbox deleting remote assistant
+def plugin_backend():
+    """The ``assistants`` backend: these tests check the outbox deleting remote assistant
     objects, the one kind of remote object only that backend has."""
-    return on_assistants_backend(make_app)
+    return "assistants"

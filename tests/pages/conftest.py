@@ -9,7 +9,6 @@ from __future__ import annotations
 import pytest
 
 from pages_client import PagesClient
-from plugin_host import on_assistants_backend
 
 
 @pytest.fixture
@@ -29,7 +28,7 @@ def pages(app):
 
 
 @pytest.fixture
-def make_app(make_app):
-    """Hosts on the ``assistants`` backend: these tests check the remote assistant object the forms
+def plugin_backend():
+    """The ``assistants`` backend: these tests check the remote assistant object the forms
     create, change and sync."""
-    return on_assistants_backend(make_app)
+    return "assistants"

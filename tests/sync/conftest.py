@@ -5,8 +5,6 @@ from contextlib import contextmanager
 
 import pytest
 
-from plugin_host import on_assistants_backend
-
 
 @pytest.fixture
 def db_session(app, plugin):
@@ -20,7 +18,7 @@ def db_session(app, plugin):
 
 
 @pytest.fixture
-def make_app(make_app):
-    """Hosts on the ``assistants`` backend: these tests make the remote assistant object drift and
+def plugin_backend():
+    """The ``assistants`` backend: these tests make the remote assistant object drift and
     check the report and its fixes (``test_sync_responses`` asks for ``responses`` itself)."""
-    return on_assistants_backend(make_app)
+    return "assistants"

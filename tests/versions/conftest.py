@@ -12,7 +12,6 @@ import pytest
 import sqlalchemy as sa
 
 from ocs_assistant_plugin.models import Assistant
-from plugin_host import on_assistants_backend
 from version_helpers import CONFIG
 
 BETA = {"headers": {"OpenAI-Beta": "assistants=v2"}}
@@ -90,7 +89,7 @@ def set_columns(app, plugin):
 
 
 @pytest.fixture
-def make_app(make_app):
-    """Hosts on the ``assistants`` backend: these tests check the remote assistant each release
+def plugin_backend():
+    """The ``assistants`` backend: these tests check the remote assistant each release
     clones (tests of the ``responses`` clone ask for that backend themselves)."""
-    return on_assistants_backend(make_app)
+    return "assistants"
