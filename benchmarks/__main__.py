@@ -1,4 +1,4 @@
-"""``python -m benchmarks [--latency S] [--out DIR] [--quick]`` (``make bench``).
+"""``python -m benchmarks [--latency S] [--out DIR] [--quick] [--only NAME ...]`` (``make bench``).
 
 Drives the plugin through its public surface (the JSON API, the hooks, the CLI) against the
 bundled OpenAI stand-in, which runs in a process of its own (:mod:`.standin_process`) with
@@ -308,8 +308,8 @@ def archive(bench: Bench, sizes: Sizes) -> None:
 
     def ours():
         result = bench.api("POST", f"/assistants/{assistant['id']}/archive", json={})
-        with bench.app.app_context():  # what the outbox worker does: run until nothing is due
-            while operations.run_pending(bench.plugin.deps):
+        with bench.app.app_context():  # what the thread worker does: run until nothing is due
+            while operations.run_pending(bench.plugin.deps, limit=operations.WORKER_PASS):
                 pass
         return result
 
@@ -394,6 +394,10 @@ def audit(bench: Bench, sizes: Sizes) -> None:
                f"{figures['seconds']:.2f} s against {allowed:.2f} s")
 
 
+#: The scenarios ``--only`` picks from, in the order a full run takes them.
+SCENARIOS = {"sync": sync_checks, "archive": archive, "vetting": vetting, "audit": audit}
+
+
 # -- the report ----------------------------------------------------------------------------------
 
 def markdown(results: dict) -> str:
@@ -418,6 +422,16 @@ def markdown(results: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def command_line(args) -> str:
+    """The command that reproduces a run with these options."""
+    if not (args.quick or args.only or args.latency is not None):
+        return "make bench"
+    words = ["python -m benchmarks"] + (["--quick"] if args.quick else [])
+    words += [f"--latency {args.latency:g}"] if args.latency is not None else []
+    words += ["--only " + " ".join(args.only)] if args.only else []
+    return " ".join(words)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -426,7 +440,11 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default="bench-results", help="where to write the results")
     parser.add_argument("--quick", action="store_true",
                         help="tiny sizes, to see that every scenario runs (seconds)")
+    parser.add_argument("--only", nargs="+", choices=list(SCENARIOS), metavar="NAME",
+                        help="run only these scenarios (" + ", ".join(SCENARIOS) + "; "
+                             "sync includes the import and the release clone)")
     args = parser.parse_args(argv)
+    chosen = [SCENARIOS[name] for name in (args.only or SCENARIOS)]
     sizes = QUICK if args.quick else Sizes()
     latency = args.latency if args.latency is not None else (0.002 if args.quick else 0.05)
     started = time.perf_counter()
@@ -437,10 +455,8 @@ def main(argv=None) -> int:
         bench = Bench(standin, client, app, latency)
         try:
             warm_up(bench)
-            sync_checks(bench, sizes)
-            archive(bench, sizes)
-            vetting(bench, sizes)
-            audit(bench, sizes)
+            for scenario in chosen:
+                scenario(bench, sizes)
         finally:
             client.close()
             with app.app_context():
@@ -451,7 +467,7 @@ def main(argv=None) -> int:
                    f"{platform.release()}, Python {platform.python_version()}",
         "latency_seconds": latency,
         "remote_concurrency": app.config["OCS_ASSISTANTS_REMOTE_CONCURRENCY"],
-        "command": "make bench" if not args.quick else "python -m benchmarks --quick",
+        "command": command_line(args),
         "total_seconds": round(time.perf_counter() - started, 1),
         "rows": bench.rows, "goals": bench.goals,
     }

@@ -323,7 +323,8 @@ class ArchiveService(TeamServiceBase):
         self._after_commit(result)
         if result.operations:  # expired by the commits: read back in one query, not one each
             ids = [sa.inspect(operation).identity[0] for operation in result.operations]
-            self.session.execute(sa.select(RemoteOperation).where(RemoteOperation.id.in_(ids)))
+            self.session.execute(sa.select(RemoteOperation).where(RemoteOperation.id.in_(ids))
+                                 ).scalars().all()
         return result
 
     # -- internals --------------------------------------------------------------------------

@@ -19,9 +19,12 @@ How an operation moves::
   A claim counts one attempt and sets ``next_attempt_at`` to the end of its *lease*
   (``OCS_ASSISTANTS_OPERATIONS_LEASE`` seconds): a ``running`` row whose lease is over belongs to
   a worker that died, and goes back to ``pending``.
-- **Carrying out**: the claimed batch runs concurrently (at most
+- **Carrying out**: claimed operations run concurrently (at most
   ``OCS_ASSISTANTS_OPERATIONS_CONCURRENCY``, 16 by default), outside any database transaction.
-  A result is recorded only if the row is still the claim that ran it (same ``attempts``).
+  A worker claims up to as many again ahead, which start the moment a slot is free, so the
+  slots never wait while it records results and claims more; a worker told to stop gives back
+  what it claimed ahead and had not started. A result is recorded only if the row is still the
+  claim that ran it (same ``attempts``).
 - **Backoff**: a failure waits what OpenAI asked for (``Retry-After``) or else
   ``OPERATIONS_RETRY_DELAY * 2**(attempts-1)`` seconds, at most ``OPERATIONS_MAX_RETRY_DELAY``;
   after ``OPERATIONS_MAX_ATTEMPTS`` attempts it is ``failed`` until retried by hand.
@@ -78,6 +81,7 @@ import numbers
 import os
 import socket
 import threading
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -94,7 +98,6 @@ from ..models import (
     utcnow,
 )
 from ..remote.backoff import retry_delay as backoff_delay
-from ..remote.concurrency import run_concurrently
 from ..settings import DEFAULTS, OutboxSettings
 
 if TYPE_CHECKING:
@@ -115,6 +118,10 @@ RELEASE_IN_FLIGHT_DELAY = dt.timedelta(seconds=60)
 
 #: Longest ``claimed_by`` kept (the column's size).
 CLAIMED_BY_MAX = 255
+
+#: Operations one pass of the thread worker carries out at most before it looks again (a
+#: pass ends by waiting for the last of them, so fewer, longer passes keep the pool busier).
+WORKER_PASS = 1000
 
 FIRST_RETRY = dt.timedelta(seconds=DEFAULTS["OPERATIONS_RETRY_DELAY"])
 MAX_RETRY = dt.timedelta(seconds=DEFAULTS["OPERATIONS_MAX_RETRY_DELAY"])
@@ -273,29 +280,35 @@ def claim_due(deps, *, now: dt.datetime | None = None, limit: int | None = None,
     if exclude:
         query = query.where(RemoteOperation.id.not_in(list(exclude)))
     query = query.order_by(RemoteOperation.next_attempt_at, RemoteOperation.id).limit(limit)
-    if session.get_bind().dialect.name == "postgresql":
+    dialect = session.get_bind().dialect
+    if dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
+    take = (sa.update(RemoteOperation)
+            .values(status=RUNNING, attempts=RemoteOperation.attempts + 1,
+                    next_attempt_at=at + settings.lease, claimed_by=worker, claimed_at=utcnow())
+            .execution_options(synchronize_session=False))  # committed right after
+    columns = (RemoteOperation.id, RemoteOperation.kind, RemoteOperation.target,
+               RemoteOperation.team_id, RemoteOperation.payload, RemoteOperation.attempts)
     try:
-        candidates = session.execute(query).scalars().all()
-        take = (sa.update(RemoteOperation)
-                .values(status=RUNNING, attempts=RemoteOperation.attempts + 1,
-                        next_attempt_at=at + settings.lease, claimed_by=worker,
-                        claimed_at=utcnow())
-                .execution_options(synchronize_session=False))  # committed right after
-        if candidates and session.get_bind().dialect.update_returning:
-            # one statement for the whole batch; RETURNING says which rows this worker moved
-            taken = set(session.execute(
-                take.where(RemoteOperation.id.in_(candidates), RemoteOperation.status == PENDING)
-                .returning(RemoteOperation.id)).scalars())
-            taken = [i for i in candidates if i in taken]
-        else:
-            taken = [operation_id for operation_id in candidates if session.execute(
-                take.where(RemoteOperation.id == operation_id,
-                           RemoteOperation.status == PENDING)).rowcount == 1]
-        rows = session.execute(
-            sa.select(RemoteOperation.id, RemoteOperation.kind, RemoteOperation.target,
-                      RemoteOperation.team_id, RemoteOperation.payload, RemoteOperation.attempts)
-            .where(RemoteOperation.id.in_(taken)).order_by(RemoteOperation.id)).all()
+        if dialect.update_returning:
+            # The rows this worker moved from pending to running, as they are now. PostgreSQL
+            # locks its candidates first: inside the UPDATE a SKIP LOCKED subquery may be run
+            # again and pass the limit; SQLite runs the whole claim as one statement.
+            if dialect.name == "postgresql":
+                candidates = session.execute(query).scalars().all()
+                chosen = RemoteOperation.id.in_(candidates)
+            else:
+                candidates, chosen = True, RemoteOperation.id.in_(query.scalar_subquery())
+            rows = session.execute(
+                take.where(chosen, RemoteOperation.status == PENDING).returning(*columns)
+            ).all() if candidates else []
+        else:  # no UPDATE ... RETURNING: one conditional UPDATE per row, then read them back
+            taken = [operation_id for operation_id in session.execute(query).scalars().all()
+                     if session.execute(take.where(RemoteOperation.id == operation_id,
+                                                   RemoteOperation.status == PENDING)
+                                        ).rowcount == 1]
+            rows = session.execute(sa.select(*columns).where(RemoteOperation.id.in_(taken))
+                                   ).all() if taken else []
         session.commit()
     except OperationalError as exc:
         session.rollback()
@@ -303,11 +316,10 @@ def claim_due(deps, *, now: dt.datetime | None = None, limit: int | None = None,
             raise
         log.info("remote operations not claimed: the database is busy (%s)", exc.orig)
         return []
-    by_id = {row.id: row for row in rows}
     return [Claim(id=row.id, kind=row.kind, target=row.target, team_id=row.team_id,
                   backend=(row.payload or {}).get("backend", "assistants"), attempts=row.attempts,
                   payload=dict(row.payload or {}))
-            for row in (by_id[i] for i in taken if i in by_id)]
+            for row in sorted(rows, key=lambda row: row.id)]
 
 
 def run_pending(deps, *, now: dt.datetime | None = None, limit: int = 100,
@@ -316,23 +328,17 @@ def run_pending(deps, *, now: dt.datetime | None = None, limit: int = 100,
     """Carry out up to ``limit`` operations that are due at ``now`` (default: the clock), or
     with ``ids`` exactly those pending operations even if not yet due.
 
-    Each operation is tried at most once per call, in batches of
-    ``OCS_ASSISTANTS_OPERATIONS_CONCURRENCY`` run side by side; once ``stop`` is set no new
-    batch starts. Returns the operations tried, as they are now (``done``, or ``pending`` with a
-    later ``next_attempt_at``, or ``failed``)."""
+    Each operation is tried at most once per call. At most
+    ``OCS_ASSISTANTS_OPERATIONS_CONCURRENCY`` run at the same time; so that none of them waits
+    on the database, up to as many more are claimed ahead and start the moment one finishes,
+    while this thread records the finished ones' results and claims the next. Once ``stop`` is
+    set nothing new is claimed or started: the operations in flight finish, and those claimed
+    ahead that had not started are given back (pending again, that attempt not counted).
+    Returns the operations tried, as they are now (``done``, or ``pending`` with a later
+    ``next_attempt_at``, or ``failed``)."""
     session = deps.session
-    settings = deps.settings.outbox
     requeue_stale(deps, now=now)
-    tried: list[int] = []
-    while len(tried) < limit and not (stop is not None and stop.is_set()):
-        at = now or utcnow()
-        batch = claim_due(deps, now=at, limit=min(settings.concurrency, limit - len(tried)),
-                          exclude=tried, ids=ids, worker=worker)
-        if not batch:
-            break
-        outcomes = carry_out(deps, batch, settings, now=at)
-        _record(deps, outcomes, now or utcnow(), settings)
-        tried.extend(claim.id for claim in batch)
+    tried = _Carrier(deps, now=now, stop=stop, worker=worker).run(limit, ids)
     if not tried:
         return []
     rows = session.execute(sa.select(RemoteOperation).where(RemoteOperation.id.in_(tried))
@@ -341,47 +347,133 @@ def run_pending(deps, *, now: dt.datetime | None = None, limit: int = 100,
     return [by_id[i] for i in tried if i in by_id]
 
 
-def carry_out(deps, claims: list[Claim], settings: OutboxSettings | None = None, *,
-              now: dt.datetime | None = None) -> list[Outcome]:
-    """Run the claimed operations against OpenAI, at most ``concurrency`` at a time; ``now``
-    (default: the clock) is the time they are run at, for a sweep that must run again later.
+class _Carrier:
+    """One :func:`run_pending` pass: claimed operations carried out on a pool of
+    ``concurrency`` threads, with at most ``concurrency`` more claimed ahead (queued in the
+    pool). The database is only touched from the calling thread, which has the app context; so
+    are the gateways (and so the host's ``ocs_openai_client`` hook). Only the HTTP calls run in
+    the pool."""
 
-    Never raises for one operation's failure: each becomes an :class:`Outcome` with its error.
-    The gateways (and so the host's ``ocs_openai_client`` hook) are asked in this thread, which
-    has the app context; only the HTTP calls run in the pool."""
-    settings = settings or deps.settings.outbox
-    at = now or utcnow()
-    gateways: dict[tuple[str, int | None], object] = {}
-    failures: dict[tuple[str, int | None], PluginError] = {}
+    def __init__(self, deps, *, now: dt.datetime | None, stop: threading.Event | None,
+                 worker: str | None):
+        self.deps, self.settings = deps, deps.settings.outbox
+        self.now, self.stop, self.worker = now, stop, worker
+        self.halted = threading.Event()  # set on stop, and if this thread fails
+        self.gateways: dict[tuple[str, int | None], object] = {}
+        self.failures: dict[tuple[str, int | None], PluginError] = {}
+
+    def stopped(self) -> bool:
+        if self.stop is not None and self.stop.is_set():
+            self.halted.set()
+        return self.halted.is_set()
+
+    def run(self, limit: int, ids) -> list[int]:
+        """Claim, carry out and record up to ``limit`` operations; returns the ids tried."""
+        concurrency = max(1, self.settings.concurrency)
+        tried: list[int] = []
+        finished: list[Outcome] = []  # results not yet recorded
+        not_started: list[Claim] = []
+        in_flight: set = set()  # started or queued in the pool
+        exhausted = False
+        with ThreadPoolExecutor(max_workers=concurrency,
+                                thread_name_prefix="ocs-remote-operations") as pool:
+            try:
+                while True:
+                    if (not exhausted and len(in_flight) <= concurrency and len(tried) < limit
+                            and not self.stopped()):
+                        self.record(finished)
+                        at = self.now or utcnow()
+                        wanted = min(2 * concurrency - len(in_flight), limit - len(tried))
+                        claims = claim_due(self.deps, now=at, limit=wanted, exclude=tried,
+                                           ids=ids, worker=self.worker)
+                        exhausted = len(claims) < wanted  # nothing more is due now
+                        perform = self.performer(claims, at)
+                        for claim in claims:
+                            tried.append(claim.id)
+                            in_flight.add(pool.submit(self.start, perform, claim))
+                    if not in_flight:
+                        break
+                    done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        outcome = future.result()
+                        if isinstance(outcome, Outcome):
+                            finished.append(outcome)
+                        else:
+                            not_started.append(outcome)
+            finally:
+                self.halted.set()  # on a failure here, whatever is still queued never starts
+        self.record(finished)
+        if not_started:
+            give_back(self.deps, not_started, now=self.now)
+        return tried
+
+    def start(self, perform, claim: Claim) -> Outcome | Claim:
+        """In the pool: carry ``claim`` out, unless the worker was told to stop before its turn
+        came (then the claim itself comes back, not started)."""
+        if self.stopped():
+            return claim
+        return perform(claim)
+
+    def record(self, outcomes: list[Outcome]) -> None:
+        if outcomes:
+            _record(self.deps, outcomes, self.now or utcnow(), self.settings)
+            outcomes.clear()
+
+    def performer(self, claims: list[Claim], at: dt.datetime):
+        """``perform(claim) -> Outcome``, with the gateways ``claims`` need asked for here."""
+        for claim in claims:
+            key = (claim.backend, claim.team_id)
+            if key in self.gateways or key in self.failures:
+                continue
+            try:
+                self.gateways[key] = self.deps.gateways.gateway(claim.backend, claim.team_id)
+            except PluginError as exc:  # no client for the team, unknown backend: retried later
+                self.failures[key] = exc
+        in_flight = _releases_in_flight(self.deps, claims)
+        held = _held_ids(self.deps) if any(c.kind in SWEEPS for c in claims) else frozenset()
+        gateways, failures = self.gateways, self.failures
+
+        def perform(claim: Claim) -> Outcome:
+            key = (claim.backend, claim.team_id)
+            if claim.id in in_flight:  # its release may still commit: look once it has ended
+                return Outcome(claim, again_at=at + RELEASE_IN_FLIGHT_DELAY)
+            if key in failures:
+                return Outcome(claim, failures[key].message)
+            try:
+                again_at = _perform(gateways[key], claim, at, held.__contains__)
+            except PluginError as exc:
+                return Outcome(claim, exc.message, getattr(exc, "retry_after", None))
+            except Exception as exc:  # a bug or an unexpected library error: keep it on the row
+                log.exception("remote operation %s (%s %s) failed unexpectedly", claim.id,
+                              claim.kind, claim.target)
+                return Outcome(claim, f"Unexpected error: {exc!r}")
+            return Outcome(claim, again_at=again_at)
+
+        return perform
+
+
+def give_back(deps, claims: list[Claim], *, now: dt.datetime | None = None) -> None:
+    """Return claims that were never started (their worker was told to stop) to ``pending``,
+    due at ``now``, without counting the attempt; only rows still held by these claims."""
+    session = deps.session
+    by_attempts: dict[int, list[int]] = {}
     for claim in claims:
-        key = (claim.backend, claim.team_id)
-        if key in gateways or key in failures:
-            continue
-        try:
-            gateways[key] = deps.gateways.gateway(claim.backend, claim.team_id)
-        except PluginError as exc:  # no client for the team, unknown backend: retried later
-            failures[key] = exc
-
-    in_flight = _releases_in_flight(deps, claims)
-    held = _held_ids(deps) if any(c.kind in SWEEPS for c in claims) else frozenset()
-
-    def run(claim: Claim) -> Outcome:
-        key = (claim.backend, claim.team_id)
-        if claim.id in in_flight:  # its release may still commit: look once it has ended
-            return Outcome(claim, again_at=at + RELEASE_IN_FLIGHT_DELAY)
-        if key in failures:
-            return Outcome(claim, failures[key].message)
-        try:
-            again_at = _perform(gateways[key], claim, at, held.__contains__)
-        except PluginError as exc:
-            return Outcome(claim, exc.message, getattr(exc, "retry_after", None))
-        except Exception as exc:  # a bug or an unexpected library error: keep it on the row
-            log.exception("remote operation %s (%s %s) failed unexpectedly", claim.id,
-                          claim.kind, claim.target)
-            return Outcome(claim, f"Unexpected error: {exc!r}")
-        return Outcome(claim, again_at=again_at)
-
-    return run_concurrently(run, claims, settings.concurrency)
+        by_attempts.setdefault(claim.attempts, []).append(claim.id)
+    try:
+        for attempts, ids in by_attempts.items():
+            session.execute(
+                sa.update(RemoteOperation)
+                .where(RemoteOperation.id.in_(ids), RemoteOperation.status == RUNNING,
+                       RemoteOperation.attempts == attempts)
+                .values(status=PENDING, attempts=attempts - 1, next_attempt_at=now or utcnow())
+                .execution_options(synchronize_session=False))
+        session.commit()
+    except OperationalError as exc:
+        session.rollback()
+        if not is_sqlite_busy(session, exc):
+            raise
+        log.warning("could not give back %d unstarted remote operation(s), the database is "
+                    "busy; they are retaken when their lease ends: %s", len(claims), exc.orig)
 
 
 def _releases_in_flight(deps, claims: list[Claim]) -> set[int]:
@@ -635,7 +727,7 @@ def worker_for(deps) -> "ThreadWorker":
 
 
 def stop_worker(deps, timeout: float | None = 10.0) -> None:
-    """Stop the app's thread worker, if it runs (after its current batch)."""
+    """Stop the app's thread worker, if it runs (after the operations in flight)."""
     worker = deps.worker
     if worker is not None:
         worker.stop(timeout)
@@ -649,8 +741,9 @@ class ThreadWorker:
 
     It wakes when :func:`dispatch` says there is work and otherwise every
     ``OCS_ASSISTANTS_OPERATIONS_POLL_INTERVAL`` seconds, then runs what is due in its own app
-    context and database session. Stopping lets the current batch finish; an operation cut off
-    by the process dying is retaken after its lease."""
+    context and database session. Stopping lets the operations in flight finish and starts
+    no other (those claimed ahead are given back); an operation cut off by the process dying is
+    retaken after its lease."""
 
     def __init__(self, deps: "Dependencies"):
         self.deps = deps
@@ -697,13 +790,14 @@ class ThreadWorker:
             tried = []
             with deps.app_context():
                 try:
-                    tried = run_pending(deps, stop=self._stop, worker=worker_name("thread"))
+                    tried = run_pending(deps, limit=WORKER_PASS, stop=self._stop,
+                                        worker=worker_name("thread"))
                 except Exception:  # a database outage must not kill the worker: log, poll again
                     log.exception("the remote-operations worker failed; it will try again")
                 finally:
                     deps.session.remove()
             if tried:
-                continue  # more may be due (a batch at most ``limit``): look again at once
+                continue  # more may be due (a pass is at most WORKER_PASS): look again at once
             with self._lock:
                 if not self._wake.is_set():  # nobody announced work during this pass
                     self._idle.set()

@@ -129,17 +129,21 @@ def test_a_thread_worker_stopped_mid_run_then_restarted_loses_nothing(make_app, 
         for bot in bots:
             operations.enqueue(plugin.deps, operations.DELETE_ASSISTANT, bot["openai_id"], team_id=1)
         plugin.db.session.commit()
-    openai_standin.latency = 0.2  # each batch of 2 takes a moment
+    openai_standin.latency = 0.2  # each deletion takes a moment
     try:
         with app.app_context():
             operations.dispatch(plugin.deps)  # starts the thread worker
         worker = plugin.operations_worker
-        assert _eventually(lambda: openai_standin.count("DELETE") > 0)  # first batch in flight
-        worker.stop()  # the batch in flight finishes; no new one starts
+        assert _eventually(lambda: openai_standin.count("DELETE") == 2)  # two in flight
+        # The two in flight finish; the two claimed ahead of them never start and are given
+        # back, their attempt not counted; nothing more is claimed.
+        worker.stop()
         assert not worker.running
+        assert openai_standin.count("DELETE") == 2
         with app.app_context():
-            statuses = [o.status for o in operations.list_operations(plugin.deps)]
-        assert set(statuses) == {"pending", "done"} and statuses.count("done") == 2
+            rows = operations.list_operations(plugin.deps)
+        assert sorted((o.status, o.attempts) for o in rows) == [("done", 1)] * 2 + [
+            ("pending", 0)] * 4
 
         with app.app_context():
             operations.dispatch(plugin.deps)  # a later start finishes the job
@@ -193,3 +197,64 @@ def test_at_most_the_configured_number_of_operations_run_at_once(make_app, opena
         watcher.join()
     assert [o.status for o in tried] == ["done"] * 7
     assert max(in_flight) == 3
+
+
+def _deletes_in_flight_at_most(standin, limit: int) -> bool:
+    """Whether the stand-in never held more than ``limit`` DELETEs unanswered at once (read
+    from its request log's event order, not from a clock)."""
+    events = sorted([(r.started, 1) for r in standin.requests if r.method == "DELETE"]
+                    + [(r.finished, -1) for r in standin.requests
+                       if r.method == "DELETE" and r.finished is not None])
+    in_flight = peak = 0
+    for _, step in events:
+        in_flight += step
+        peak = max(peak, in_flight)
+    return peak <= limit
+
+
+def test_a_slow_deletion_does_not_hold_up_the_others(make_app, openai_standin):
+    """The pool takes the next operation the moment a slot is free (claimed ahead while the
+    others run), not once a whole batch has come back."""
+    from plugin_host import ApiClient
+
+    app = make_app(**{**CONFIG, "OCS_ASSISTANTS_OPERATIONS_CONCURRENCY": 2})
+    plugin = app.extensions["ocs_assistants"]
+    api = ApiClient(app)
+    bots = [api.create(name=f"Bot {i}") for i in range(8)]
+    with app.app_context():
+        for bot in bots:
+            operations.enqueue(plugin.deps, operations.DELETE_ASSISTANT, bot["openai_id"], team_id=1)
+        plugin.db.session.commit()
+    slow, others = bots[0]["openai_id"], [bot["openai_id"] for bot in bots[1:]]
+    # The first deletion gets no answer until the fault is cleared below.
+    openai_standin.inject_fault(kind="timeout", hold=60, times=1, method="DELETE",
+                                path_prefix=f"/v1/assistants/{slow}")
+    openai_standin.reset_counts()
+    tried = []
+    runner = threading.Thread(target=lambda: tried.extend(_run_pending(app, plugin)))
+    runner.start()
+    try:
+        # Every other deletion is carried out through the one free slot meanwhile ...
+        assert _eventually(lambda: all(deletes(openai_standin, t) == [200] for t in others),
+                           timeout=30)
+        # ... while the slow one is still waiting for its answer (the client has not given up
+        # on it: its outcome is not recorded).
+        (held,) = [r for r in openai_standin.requests if r.path.endswith("/" + slow)]
+        assert held.finished is None
+        with app.app_context():
+            assert operations.get_operation(plugin.deps, 1).status == "running"
+            plugin.db.session.remove()
+    finally:
+        openai_standin.clear_faults()  # the held request is dropped: tried again later
+        runner.join(60)
+    assert not runner.is_alive()
+    assert dict(tried) == {i: "done" for i in range(2, 9)} | {1: "pending"}
+    assert deletes(openai_standin, slow) == [0]
+    assert _deletes_in_flight_at_most(openai_standin, 2)
+
+
+def _run_pending(app, plugin) -> list[tuple[int, str]]:
+    with app.app_context():
+        done = [(o.id, o.status) for o in operations.run_pending(plugin.deps)]
+        plugin.db.session.remove()
+    return done
