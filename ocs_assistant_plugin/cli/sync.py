@@ -31,7 +31,7 @@ def check_command(team, as_json, concurrency):
     """
     deps = plugin_state().deps
     with plugin_errors():
-        rows = all_assistants(deps, team_id=team, versions=True)
+        rows = all_assistants(deps, team_id=team, versions=True, related=False)
     described = {a.id: (str(a.team_id), a.name, f"v{a.version_number}" if a.is_version else "-")
                  for a in rows}
     deps.session.rollback()  # the workers use their own sessions: hold no transaction open

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 import sqlalchemy as sa
+from sqlalchemy.orm import lazyload
 from marshmallow import ValidationError
 
 from . import Dependencies
@@ -85,7 +86,7 @@ def spec_for(assistant: Assistant, **overrides) -> AssistantSpec:
     def value(name):
         return overrides[name] if name in overrides else getattr(assistant, name)
 
-    files = overrides.get("files", assistant.files)
+    files = overrides["files"] if "files" in overrides else assistant.files
     return AssistantSpec(
         model=value("model"),
         name=value("name"),
@@ -675,10 +676,13 @@ def save_leftovers(deps, gateway, team_id: int, reason: str) -> list[RemoteOpera
 
 
 def all_assistants(deps, *, team_id: int | None = None, archived: bool = False,
-                   versions: bool = False) -> list[Assistant]:
+                   versions: bool = False, related: bool = True) -> list[Assistant]:
     """Every assistant (of one team, or of all teams) in (team, id) order, for operators (the
-    CLI); no authorization."""
+    CLI); no authorization. ``related=False`` leaves files and versions unread until used (a
+    caller that needs only the assistants' own columns)."""
     query = sa.select(Assistant).where(Assistant.archived == bool(archived))
+    if not related:
+        query = query.options(lazyload(Assistant.files), lazyload(Assistant.versions))
     if team_id is not None:
         query = query.where(Assistant.team_id == team_id)
     if not versions:

@@ -21,24 +21,43 @@ from ..remote.base import STORE_FILES_PAGE, KnownFiles, StoreListing
 _UPSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
-def known_files(session, assistant: Assistant) -> KnownFiles:
-    """The local filenames of ``assistant`` and its store's remembered page cursors."""
-    filenames = {f.openai_id: f.filename for f in assistant.files}
+#: ``remembered`` not given: read the row.
+_READ = object()
+
+
+def known_files(session, assistant: Assistant, remembered=_READ, files=None) -> KnownFiles:
+    """The local filenames of ``assistant`` and its store's remembered page cursors
+    (``remembered``: the store's row as :func:`remembered_listings` read it, to spare the
+    query; ``files``: the assistant's file rows, if read apart from it)."""
+    filenames = {f.openai_id: f.filename for f in (assistant.files if files is None else files)}
     cursors: tuple[str, ...] = ()
     if assistant.vector_store_id:
-        row = _remembered(session, assistant.vector_store_id)
+        row = (_remembered(session, assistant.vector_store_id) if remembered is _READ
+               else remembered)
         if row is not None and row.page_size == STORE_FILES_PAGE:
             cursors = tuple(row.page_cursors)
     return KnownFiles(filenames=filenames, store_page_cursors=cursors)
 
 
-def remember_listing(session, listing: StoreListing | None) -> bool:
-    """Record ``listing``'s page cursors unless they are already the ones remembered; returns
+def remembered_listings(session, vector_store_ids) -> dict:
+    """``{store id: row}`` of the stores whose listing is remembered, in one query (the bulk
+    audit reads them for many assistants at once)."""
+    ids = sorted({i for i in vector_store_ids if i})
+    if not ids:
+        return {}
+    return {row.vector_store_id: row for row in session.execute(
+        sa.select(VectorStoreListing.vector_store_id, *_COLUMNS)
+        .where(VectorStoreListing.vector_store_id.in_(ids)))}
+
+
+def remember_listing(session, listing: StoreListing | None, remembered=_READ) -> bool:
+    """Record ``listing``'s page cursors unless they are already the ones remembered
+    (``remembered``: the row as read before, or None; by default it is read now); returns
     whether a row was written. Two checks of the same store at once both succeed (an upsert)."""
     if listing is None:
         return False
     cursors = list(listing.page_cursors)
-    row = _remembered(session, listing.vector_store_id)
+    row = _remembered(session, listing.vector_store_id) if remembered is _READ else remembered
     if (row is not None and row.page_size == STORE_FILES_PAGE and row.page_cursors == cursors
             and row.file_count == len(listing.file_ids)):
         return False
@@ -60,6 +79,8 @@ def _remembered(session, vector_store_id: str):
     """The remembered row's columns (a plain row, not an ORM object, so an upsert never leaves
     a stale object in the session), or None."""
     return session.execute(
-        sa.select(VectorStoreListing.page_size, VectorStoreListing.file_count,
-                  VectorStoreListing.page_cursors)
-        .where(VectorStoreListing.vector_store_id == vector_store_id)).first()
+        sa.select(*_COLUMNS).where(VectorStoreListing.vector_store_id == vector_store_id)).first()
+
+
+_COLUMNS = (VectorStoreListing.page_size, VectorStoreListing.file_count,
+            VectorStoreListing.page_cursors)

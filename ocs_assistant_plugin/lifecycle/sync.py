@@ -46,6 +46,9 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, raiseload
+
 from . import Dependencies
 from ..outbox import queue as operations
 from .assistants import (
@@ -62,10 +65,12 @@ from .assistants import (
 )
 from ..errors import Conflict, InvalidInput, NotFound, PluginError, RemoteError, RemoteNotFound
 from ..models import Assistant, AssistantFile, RemoteOperation, utcnow
-from ..remote.base import TOOLS_WITH_FILES, AssistantSpec, RemoteAssistant, RemoteFile
+from ..remote.base import (TOOLS_WITH_FILES, AssistantSpec, KnownFiles, RemoteAssistant,
+                           RemoteFile)
+from ..remote.concurrency import chunked
 from ..remote.normalize import CONFIG_FIELDS, canonical_json, spec_differences
 from ..schemas import FILENAME_MAX, SyncState
-from .store_listings import known_files, remember_listing
+from .store_listings import known_files, remember_listing, remembered_listings
 
 log = logging.getLogger(__name__)
 
@@ -126,13 +131,19 @@ def compare_with_openai(deps: Dependencies, assistant: Assistant) -> SyncReport:
     return compare(assistant, remote)
 
 
-def compare(assistant: Assistant, remote: RemoteAssistant) -> SyncReport:
-    """The report for ``assistant`` against a ``remote`` state already read from OpenAI."""
+def compare(assistant: Assistant, remote: RemoteAssistant, spec: AssistantSpec | None = None,
+            files=None) -> SyncReport:
+    """The report for ``assistant`` against a ``remote`` state already read from OpenAI.
+
+    ``spec``: the assistant's :func:`spec_for`, if already made; ``files``: its files (rows with
+    ``id``, ``tool``, ``openai_id`` and ``filename``), if read apart from it."""
+    files = assistant.files if files is None else files
     differences = [{"field": name, "local": _plain(local), "remote": _plain(theirs)}
                    for name, local, theirs in spec_differences(
-                       spec_for(assistant), remote.spec, fields=COMPARED_FIELDS)]
+                       spec or spec_for(assistant, files=files), remote.spec,
+                       fields=COMPARED_FIELDS)]
     present = present_files(remote)
-    local_ids = {tool: {f.openai_id for f in assistant.files_for(tool)}
+    local_ids = {tool: {f.openai_id for f in files if f.tool == tool}
                  for tool in TOOLS_WITH_FILES}
     missing_locally = [
         {"openai_id": f.openai_id, "filename": f.filename, "tool": tool}
@@ -141,7 +152,7 @@ def compare(assistant: Assistant, remote: RemoteAssistant) -> SyncReport:
         if f.openai_id not in local_ids[tool]]
     missing_remotely = [
         {"id": f.id, "filename": f.filename, "openai_id": f.openai_id, "tool": f.tool}
-        for f in assistant.files if f.openai_id not in present[f.tool]]
+        for f in files if f.openai_id not in present[f.tool]]
     if not (differences or missing_locally or missing_remotely):
         return _report(assistant, IN_SYNC, f"Assistant {assistant.id} matches OpenAI.")
     return _report(assistant, OUT_OF_SYNC,
@@ -170,15 +181,20 @@ def _fetch(gateway, assistant: Assistant, spec: AssistantSpec, session) -> Remot
 
     Asks OpenAI only what the local rows cannot answer (:func:`.store_listings.known_files`)
     and remembers the store's listing for the next time (in ``session``'s transaction)."""
-    known = known_files(session, assistant)
+    remote = _fetch_remote(gateway, assistant.openai_id, spec, known_files(session, assistant))
+    remember_listing(session, remote.store_listing)
+    return remote
+
+
+def _fetch_remote(gateway, openai_id: str | None, spec: AssistantSpec,
+                  known: KnownFiles) -> RemoteAssistant:
+    """:func:`_fetch` without the database: safe in a worker thread."""
     try:
-        remote = gateway.fetch_state(spec, assistant.openai_id, known)
+        return gateway.fetch_state(spec, openai_id, known)
     except RemoteNotFound:
         if gateway.backend == "assistants":
             raise
-        remote = gateway.fetch_state(dataclasses.replace(spec, vector_store_id=None), None, known)
-    remember_listing(session, remote.store_listing)
-    return remote
+        return gateway.fetch_state(dataclasses.replace(spec, vector_store_id=None), None, known)
 
 
 def _plain(value: object) -> object:
@@ -238,34 +254,102 @@ def _drift_message(assistant, differences, missing_locally, missing_remotely) ->
 # -- the bulk audit -----------------------------------------------------------------------------
 
 
+#: Assistants the bulk audit reads from the database at a time.
+AUDIT_CHUNK = 200
+
+
 def audit(deps: Dependencies, assistant_ids: Iterable[int], *, concurrency: int = 4,
           on_report: Callable[[SyncReport], None] | None = None) -> list[SyncReport]:
-    """Check many assistants, ``concurrency`` at a time, each in its own app context (so each
-    worker has its own database session and OpenAI client). Returns the reports in the order of
-    ``assistant_ids``; ``on_report`` is called as each one finishes (for a progress bar)."""
+    """Check many assistants, ``concurrency`` at a time; each report is the one
+    :func:`compare_with_openai` gives. Returns the reports in the order of ``assistant_ids``;
+    ``on_report`` is called as each one finishes (for a progress bar).
+
+    Only OpenAI's answers are waited for in the pool. The calling thread does everything else:
+    it reads :data:`AUDIT_CHUNK` assistants at a time with their files and their stores'
+    remembered page cursors (a few queries per chunk, none per assistant), asks for one gateway
+    per team and backend, compares each answer, and records the page cursors that changed,
+    in one commit per chunk. No transaction stays open while OpenAI is asked."""
     ids = list(assistant_ids)
-
-    def check_one(assistant_id: int) -> SyncReport:
-        with deps.app_context():
-            assistant = deps.session.get(Assistant, assistant_id)
-            if assistant is None:  # deleted since it was listed
-                return SyncReport(state=ERROR, assistant_id=assistant_id, openai_id=None,
-                                  is_version=False,
-                                  message=f"Assistant {assistant_id} no longer exists here.")
-            report = compare_with_openai(deps, assistant)
-            deps.session.commit()  # what the check learnt (the store's page cursors)
-            return report
-
     reports: dict[int, SyncReport] = {}
+    gateways: dict[tuple[str, int | None], object] = {}
+
+    def finish(assistant_id: int, report: SyncReport) -> None:
+        reports[assistant_id] = report
+        if on_report is not None:
+            on_report(report)
+
     with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(ids) or 1)),
                             thread_name_prefix="ocs-sync-audit") as pool:
-        futures = {pool.submit(check_one, i): i for i in ids}
-        for future in as_completed(futures):
-            report = future.result()
-            reports[futures[future]] = report
-            if on_report is not None:
-                on_report(report)
+        for chunk in chunked(list(dict.fromkeys(ids)), AUDIT_CHUNK):
+            _audit_chunk(deps, chunk, pool, gateways, finish)
     return [reports[i] for i in ids]
+
+
+def _audit_chunk(deps: Dependencies, ids, pool, gateways: dict, finish) -> None:
+    session = deps.session
+    # Read in a session of its own, closed at once: the rows stay loaded, detached, and no
+    # transaction stays open (nor do thousands of file rows weigh on the caller's session).
+    # The files as plain rows: the columns a check uses, without an ORM object each.
+    with Session(session.get_bind(mapper=Assistant)) as reader:
+        loaded = {a.id: a for a in reader.execute(
+            sa.select(Assistant).where(Assistant.id.in_(list(ids)))
+            .options(raiseload(Assistant.files), raiseload(Assistant.versions),
+                     raiseload(Assistant.working))).scalars()}
+        files: dict[int, list] = {i: [] for i in loaded}
+        for row in reader.execute(
+                sa.select(AssistantFile.assistant_id, AssistantFile.id, AssistantFile.tool,
+                          AssistantFile.openai_id, AssistantFile.filename)
+                .where(AssistantFile.assistant_id.in_(list(loaded)))
+                .order_by(AssistantFile.id)):
+            files[row.assistant_id].append(row)
+        remembered = remembered_listings(reader, (a.vector_store_id for a in loaded.values()))
+    asked = {}
+    for assistant_id in ids:
+        assistant = loaded.get(assistant_id)
+        if assistant is None:  # deleted since it was listed
+            finish(assistant_id, SyncReport(
+                state=ERROR, assistant_id=assistant_id, openai_id=None, is_version=False,
+                message=f"Assistant {assistant_id} no longer exists here."))
+            continue
+        if not _was_pushed(assistant):
+            finish(assistant_id, _report(assistant, NOT_PUSHED, _not_pushed_message(assistant)))
+            continue
+        key = (assistant.backend, assistant.team_id)
+        if key not in gateways:
+            try:
+                gateways[key] = deps.gateways.gateway(*key)
+            except PluginError as exc:  # e.g. no API key configured for the team
+                gateways[key] = exc
+        if isinstance(gateways[key], PluginError):
+            finish(assistant_id, _report(
+                assistant, ERROR, f"Could not compare assistant {assistant.id} with OpenAI: "
+                                  f"{gateways[key].message}"))
+            continue
+        own = files[assistant_id]
+        spec = spec_for(assistant, files=own)
+        known = known_files(session, assistant, remembered.get(assistant.vector_store_id), own)
+        asked[pool.submit(_fetch_remote, gateways[key], assistant.openai_id, spec,
+                          known)] = (assistant, spec, own)
+    listings = {}
+    for future in as_completed(asked):
+        assistant, spec, own = asked[future]
+        try:
+            remote = future.result()
+        except RemoteNotFound:
+            report = _report(assistant, REMOTE_MISSING, _missing_message(assistant))
+        except PluginError as exc:
+            report = _report(assistant, ERROR,
+                             f"Could not compare assistant {assistant.id} with OpenAI: "
+                             f"{exc.message}")
+        else:
+            report = compare(assistant, remote, spec, own)
+            if remote.store_listing is not None:
+                listings[remote.store_listing.vector_store_id] = remote.store_listing
+        finish(assistant.id, report)
+    written = [remember_listing(session, listing, remembered.get(store_id))
+               for store_id, listing in listings.items()]
+    if any(written):
+        session.commit()  # what the checks learnt (the stores' page cursors)
 
 
 def summarize(reports: Iterable[SyncReport]) -> dict[str, int]:

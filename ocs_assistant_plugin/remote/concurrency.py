@@ -18,22 +18,32 @@ def run_concurrently(fn: Callable[[T], R], items: Iterable[T], concurrency: int)
     """``[fn(item) for item in items]``, at most ``concurrency`` at a time, results in order.
 
     On the first failure the calls not yet started are cancelled and that exception is raised;
-    a single item runs in the calling thread."""
+    a single item runs in the calling thread, and so does the first item when they all fit in
+    ``concurrency`` (one thread fewer to start and hand over to, for the common fan-out of a
+    few requests)."""
     items = list(items)
     if not items:
         return []
     if len(items) == 1 or concurrency <= 1:
         return [fn(item) for item in items]
-    with ThreadPoolExecutor(max_workers=min(concurrency, len(items)),
+    caller_runs_first = len(items) <= concurrency
+    pooled = items[1:] if caller_runs_first else items
+    with ThreadPoolExecutor(max_workers=min(concurrency, len(pooled)),
                             thread_name_prefix="ocs-openai") as pool:
-        futures = [pool.submit(fn, item) for item in items]
+        futures = [pool.submit(fn, item) for item in pooled]
+        try:
+            first = [fn(items[0])] if caller_runs_first else []
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
         done, _ = wait(futures, return_when=FIRST_EXCEPTION)
         failed = next((f for f in futures if f in done and f.exception() is not None), None)
         if failed is not None:
             for future in futures:
                 future.cancel()
             raise failed.exception()
-        return [future.result() for future in futures]
+        return first + [future.result() for future in futures]
 
 
 def chunked(values: Sequence[T], size: int) -> list[Sequence[T]]:

@@ -11,8 +11,10 @@ from __future__ import annotations
 import math
 
 import pytest
+import sqlalchemy as sa
 
-from plugin_host import SQLITE_ONLY, fire
+from ocs_assistant_plugin import hookimpl
+from plugin_host import SQLITE_ONLY, ApiClient, fire
 from sync_helpers import (
     assert_in_sync,
     create_remote,
@@ -251,3 +253,102 @@ def test_a_vector_store_import_remembers_its_pages_for_the_first_check(
     requests = openai_standin.requests
     assert len(requests) == len(store_pages(openai_standin, store)) == 3
     assert max(r.started for r in requests) < min(r.finished for r in requests)
+
+
+def audit_with_statements(app, *args):
+    """``flask assistants check ARGS`` and the SQL statements it sent."""
+    statements: list[str] = []
+
+    def record(_connection, _cursor, statement, *_rest):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = app.extensions["sqlalchemy"].engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        result = app.test_cli_runner().invoke(args=["assistants", "check", *args])
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    return result, statements
+
+
+@ON_SQLITE
+@pytest.mark.parametrize("backend", ["assistants"], indirect=True)
+def test_bulk_audit_reads_the_database_in_as_many_queries_for_nine_assistants_as_for_three(
+        api, app, openai_client, openai_standin, backend):
+    for _ in range(3):
+        imported(api, openai_client, openai_standin, backend, 3)
+    three, statements_for_three = audit_with_statements(app)
+    for _ in range(6):
+        imported(api, openai_client, openai_standin, backend, 3)
+    nine, statements_for_nine = audit_with_statements(app)
+
+    assert three.exit_code == nine.exit_code == 0, (three.output, nine.output)
+    assert "3 in_sync" in three.output and "9 in_sync" in nine.output
+    assert len(statements_for_nine) == len(statements_for_three) <= 5, statements_for_nine
+
+
+class CountingClientRequests:
+    """Counts the plugin's ``ocs_openai_client`` calls (the host's own hook answers them)."""
+
+    def __init__(self):
+        self.teams: list[int] = []
+
+    @hookimpl(wrapper=True)
+    def ocs_openai_client(self, team_id):
+        self.teams.append(team_id)
+        return (yield)
+
+
+@ON_SQLITE
+@pytest.mark.parametrize("backend", ["assistants"], indirect=True)
+def test_bulk_audit_asks_the_host_for_one_client_per_team(
+        api, app, plugin, openai_client, openai_standin, backend):
+    team2 = ApiClient(app, team=2)
+    for client in (api, api, api, team2, team2):
+        imported(client, openai_client, openai_standin, backend, 1)
+    counting = CountingClientRequests()
+    plugin.register(counting, name="counting_client_requests")
+
+    result = app.test_cli_runner().invoke(args=["assistants", "check", "--concurrency", "3"])
+
+    assert result.exit_code == 0, result.output
+    assert "5 in_sync" in result.output
+    assert sorted(counting.teams) == [1, 2]
+
+
+@ON_SQLITE
+@pytest.mark.parametrize("backend", ["assistants"], indirect=True)
+def test_bulk_audit_remembers_the_pages_of_stores_it_had_to_list_page_by_page(
+        api, app, openai_client, openai_standin, backend):
+    from ocs_assistant_plugin.models import VectorStoreListing
+
+    assistants = [imported(api, openai_client, openai_standin, backend, 250) for _ in range(2)]
+    db = app.extensions["sqlalchemy"]
+    with app.app_context():
+        remembered = {row.vector_store_id: row.page_cursors
+                      for row in db.session.execute(sa.select(VectorStoreListing)).scalars()}
+        db.session.execute(sa.delete(VectorStoreListing))  # as if never listed
+        db.session.commit()
+    openai_standin.reset_counts()
+
+    first = app.test_cli_runner().invoke(args=["assistants", "check"])
+
+    assert first.exit_code == 0, first.output
+    for assistant in assistants:  # no cursors known: one page after another, then remembered
+        pages = store_pages(openai_standin, assistant["vector_store_id"])
+        assert len(pages) == 3
+        assert pages[0].finished < pages[1].started and pages[1].finished < pages[2].started
+    with app.app_context():
+        assert {row.vector_store_id: row.page_cursors for row in db.session.execute(
+            sa.select(VectorStoreListing)).scalars()} == remembered
+    openai_standin.reset_counts()
+    openai_standin.latency = 0.3
+
+    second = app.test_cli_runner().invoke(args=["assistants", "check", "--concurrency", "1"])
+
+    assert second.exit_code == 0, second.output
+    for assistant in assistants:  # known now: every page at once, with the assistant
+        pages = store_pages(openai_standin, assistant["vector_store_id"])
+        assert len(pages) == 3
+        assert max(p.started for p in pages) < min(p.finished for p in pages)
