@@ -61,3 +61,18 @@ def archive(client, openai_assistant_id: str, vector_store_id: str, file_ids: li
     client.vector_stores.delete(vector_store_id=vector_store_id)
     for file_id in file_ids:
         client.files.delete(file_id)
+
+
+def import_assistant(client, openai_assistant_id: str) -> list[str]:
+    """Follows ``sync.import_openai_assistant``: the assistant is retrieved, then
+    ``sync._sync_tool_resources_from_openai`` lists its store's files at the SDK's default page
+    (20) and, as the listing goes, ``sync._fetch_file_from_openai`` retrieves each File the new
+    assistant does not hold yet (all of them), one at a time. Returns the filenames."""
+    with warnings.catch_warnings():
+        assistant = _assistants(client).retrieve(openai_assistant_id)
+    file_search = assistant.tool_resources.file_search if assistant.tool_resources else None
+    store_ids = file_search.vector_store_ids if file_search else None
+    if not store_ids:
+        return []
+    return [client.files.retrieve(f.id).filename
+            for f in client.vector_stores.files.list(vector_store_id=store_ids[0])]

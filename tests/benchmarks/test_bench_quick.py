@@ -27,12 +27,22 @@ def test_the_benchmark_runs_every_scenario_on_tiny_sizes(tmp_path, capsys):
     results = json.loads((tmp_path / "results.json").read_text())
     scenarios = [row["scenario"] for row in results["rows"]]
     for expected in ("sync check, 0 files, in sync", "sync check, 3 files, drifted",
-                     "import, 3 files", "release clone, 3 files", "archive, 4 unshared files",
+                     "import, 3 files", "import, 2 files", "release clone, 3 files",
+                     "archive, 4 unshared files",
                      "archive vetting, 3 versions", "bulk audit, 3 assistants x 2 files"):
         assert any(s.startswith(expected) for s in scenarios), (expected, scenarios)
     replayed = [row for row in results["rows"] if row["open_chat_studio_replay"]]
+    assert "import, 2 files" in [row["scenario"] for row in replayed]
     assert replayed and all(row["open_chat_studio_replay"]["requests"] > 0 for row in replayed)
     assert {g["goal"].split(" ")[0] for g in results["goals"]} >= {"archive", "vetting", "bulk"}
     table = (tmp_path / "results.md").read_text()
     assert "| scenario | requests | round trips |" in table
     assert table in capsys.readouterr().out
+
+
+def test_only_runs_the_scenarios_named(tmp_path):
+    assert main(["--quick", "--only", "import", "--out", str(tmp_path)]) == 0
+
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert [row["scenario"] for row in results["rows"]] == ["import, 2 files"]
+    assert results["command"] == "python -m benchmarks --quick --only import"
