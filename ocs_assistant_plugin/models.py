@@ -149,13 +149,16 @@ class Assistant(Base):
     def file_ids(self, tool: str) -> list[str]:
         return [f.openai_id for f in self.files if f.tool == tool]
 
-    def compute_content_hash(self) -> str:
-        """A fingerprint of everything a version freezes: configuration and files per tool.
+    def compute_content_hash(self, files=None) -> str:
+        """A fingerprint of everything a version freezes: configuration and files per tool
+        (``files``: rows with ``tool`` and ``openai_id`` standing for :attr:`files`, e.g. the
+        ones a new version is about to get).
 
         The name is left out: a version is named "NAME vN" and must still match its source.
         """
         payload = {field: getattr(self, field) for field in self.CONFIG_FIELDS if field != "name"}
-        payload["files"] = sorted([f.tool, f.openai_id] for f in self.files)
+        payload["files"] = sorted([f.tool, f.openai_id]
+                                  for f in (self.files if files is None else files))
         payload["backend"] = self.backend
         data = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
         return hashlib.sha256(data.encode()).hexdigest()

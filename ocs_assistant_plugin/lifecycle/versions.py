@@ -252,7 +252,22 @@ def _plan(session, ids: list[int], team_id: int, label: str | None,
         session.add(version)
         plan.append(Released(working=working, version=version, created=True))
     session.flush()  # takes the numbers now, before anything exists in OpenAI
+    for item in plan:
+        if item.created:
+            copy_files(session, item.working, item.version)
     return plan
+
+
+def copy_files(session, working: Assistant, version: Assistant) -> None:
+    """Insert the version's file rows, copies of the working assistant's, in one statement (an
+    ORM object each would cost more than the clone's request at a thousand files); the
+    version's ``files`` are read from the database when next used."""
+    rows = [{"assistant_id": version.id, "tool": f.tool, "filename": f.filename,
+             "openai_id": f.openai_id, "bytes": f.bytes, "remote_only": f.remote_only,
+             "content_id": f.content_id} for f in working.files]
+    if rows:
+        session.execute(sa.insert(AssistantFile), rows)
+    session.expire(version, ["files"])
 
 
 def _refuse(ids: list[int], found: dict[int, Assistant]) -> None:
@@ -281,7 +296,8 @@ def _next_number(session, working_id: int) -> int:
 
 
 def frozen_copy(working: Assistant, number: int, label: str | None) -> Assistant:
-    """A new (unsaved, not yet cloned) version row of ``working``."""
+    """A new (unsaved, not yet cloned) version row of ``working``, without its file rows
+    (:func:`copy_files` inserts them once the version has its id)."""
     version = Assistant(
         team_id=working.team_id, backend=working.backend,
         name=version_name(working.name, number),
@@ -292,11 +308,8 @@ def frozen_copy(working: Assistant, number: int, label: str | None) -> Assistant
         function_tools=copy.deepcopy(list(working.function_tools or ())),
         is_version=True, working_id=working.id, version_number=number, release_label=label,
         archived=False,
-        files=[AssistantFile(tool=f.tool, filename=f.filename, openai_id=f.openai_id,
-                             bytes=f.bytes, remote_only=f.remote_only, content_id=f.content_id)
-               for f in working.files],
     )
-    version.refresh_content_hash()
+    version.content_hash = version.compute_content_hash(files=working.files)
     return version
 
 
@@ -329,7 +342,8 @@ def _clone(deps, item: Released):
             working_id=item.working.id, since=started - SWEEP_MARGIN,
             until=started + leftovers.request_timeout(client) + SWEEP_SETTLE)
         try:
-            result = gateway.clone(spec_for(version, vector_store_id=None),
+            result = gateway.clone(spec_for(version, vector_store_id=None,
+                                            files=item.working.files),  # the version's copies
                                    store_name=version.name, tag=tag)
             break
         except PluginError as exc:

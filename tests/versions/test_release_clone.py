@@ -149,3 +149,30 @@ def test_release_on_the_responses_backend_clones_the_vector_store(make_app, open
     assert version["vector_store_id"] not in (None, working["vector_store_id"])
     assert store_file_ids(openai_client, version["vector_store_id"]) == {
         f["openai_id"] for f in working["files"]}
+
+
+@pytest.mark.parametrize("database_url", [SQLITE_ONLY], indirect=True)
+@pytest.mark.parametrize("file_count", [5, 120])
+def test_release_inserts_the_versions_file_rows_in_one_statement(
+        file_count, app, api, release, imported_assistant):
+    import sqlalchemy as sa
+
+    working = imported_assistant(file_count)
+    inserts = []
+
+    def record(_connection, _cursor, statement, *_rest):
+        if statement.lstrip().upper().startswith("INSERT INTO OCS_ASSISTANT_FILES"):
+            inserts.append(statement)
+
+    with app.app_context():
+        engine = app.extensions["sqlalchemy"].engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        version_id = release([working["id"]])[working["id"]]
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+
+    assert len(inserts) == 1
+    version = api.get(f"/assistants/{version_id}").get_json()
+    assert [(f["tool"], f["openai_id"], f["filename"]) for f in version["files"]] == [
+        (f["tool"], f["openai_id"], f["filename"]) for f in working["files"]]
