@@ -2,11 +2,13 @@
 assistants to archive (with no reference provider registered, nothing blocks)."""
 from __future__ import annotations
 
+import openai
 import pytest
 import sqlalchemy as sa
 
 from ocs_assistant_plugin.models import RemoteOperation
-from outbox_helpers import CONFIG
+from outbox_helpers import CLIENT_TIMEOUT, CONFIG, FAULT_TIMEOUT
+from plugin_host import ApiClient
 
 
 @pytest.fixture
@@ -55,3 +57,25 @@ def plugin_backend():
     """The ``assistants`` backend: these tests check the outbox deleting remote assistant
     objects, the one kind of remote object only that backend has."""
     return "assistants"
+
+
+@pytest.fixture
+def faulty_app(make_app, openai_standin, openai_spec_conformance):
+    """``faulty_app(max_retries, fault_kind="reset")`` -> ``(app, api)``: a host on the
+    ``assistants`` backend whose SDK client has that many retries (and a short timeout for a
+    ``timeout`` fault), the outbox run in-process (the fault matrices)."""
+    clients = []
+
+    def make(max_retries, kind="reset", **config):
+        timeout = FAULT_TIMEOUT if kind == "timeout" else CLIENT_TIMEOUT
+        client = openai.OpenAI(api_key=openai_standin.api_key, base_url=openai_standin.base_url,
+                               max_retries=max_retries, timeout=timeout,
+                               http_client=openai_spec_conformance.http_client())
+        clients.append(client)
+        app = make_app(client=client, **{"OCS_ASSISTANTS_BACKEND": "assistants",
+                                         "OCS_ASSISTANTS_TASK_BACKEND": "eager", **config})
+        return app, ApiClient(app)
+
+    yield make
+    for client in clients:
+        client.close()
