@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import json
 import os
 import platform
@@ -180,7 +181,13 @@ class Bench:
         self.goals: list[dict] = []
 
     def measure(self, fn):
-        """Run ``fn`` with the latency on; returns (its result, the figures)."""
+        """Run ``fn`` with the latency on; returns (its result, the figures).
+
+        Garbage is collected first and what survives is frozen (``gc.freeze``), so that no
+        measurement pays for scanning the objects earlier scenarios left in this process (each
+        is measured as in a process of its own)."""
+        gc.collect()
+        gc.freeze()
         self.standin.reset_counts()
         self.standin.set_latency(self.latency)
         with PeakMemory() as memory:
