@@ -163,8 +163,10 @@ class AssistantsGateway(Gateway):
              store_page_cursors: Sequence[str] = ()) -> PushResult:
         """Create or update the assistant; the store is created or given exactly the spec's
         file_search files first. If creating or updating the assistant then fails, a store this
-        call created is deleted again."""
-        store_id, created = self.storage.sync_store(
+        call created is deleted again, and an existing store whose files it changed gets them
+        back when OpenAI surely did not carry the request out (when that is unknown, the
+        caller reads the assistant back: see ``AssistantService._push_or_reconcile``)."""
+        store_id, created, change = self.storage.sync_store_with_change(
             spec.vector_store_id, spec.file_search_file_ids, needed=spec.uses_vector_store,
             name=store_name or spec.name, page_cursors=store_page_cursors)
         body = assistant_body(spec, for_update=openai_id is not None)
@@ -177,9 +179,11 @@ class AssistantsGateway(Gateway):
                 assistant = self._create_tagged(body, f"creating {named('assistant', spec.name)}")
             else:
                 assistant = self._update(openai_id, body)
-        except RemoteError:
+        except RemoteError as exc:
             if created:
                 self.storage.discard_vector_store(store_id)
+            elif store_id and not exc.outcome_unknown:
+                self.storage.undo_store_change(store_id, change)
             raise
         return PushResult(openai_id=assistant["id"], vector_store_id=store_id,
                           created_vector_store=created)

@@ -361,6 +361,15 @@ class RemoteStorage:
         An existing store gets exactly ``file_ids``. A store is created when there is none and
         one is ``needed`` (file_search on) or there are files, and also when OpenAI no longer
         knows ``vector_store_id`` (deleted there): pushing restores what the plugin holds."""
+        store_id, created, _ = self.sync_store_with_change(
+            vector_store_id, file_ids, needed=needed, name=name, page_cursors=page_cursors)
+        return store_id, created
+
+    def sync_store_with_change(self, vector_store_id: str | None, file_ids: Iterable[str], *,
+                               needed: bool, name: str | None, page_cursors: Sequence[str] = ()
+                               ) -> tuple[str | None, bool, StoreFilesChange]:
+        """:meth:`sync_store`, also returning what it changed in an existing store (for
+        :meth:`undo_store_change`)."""
         ids = list(dict.fromkeys(file_ids))
         if vector_store_id:
             try:
@@ -368,11 +377,26 @@ class RemoteStorage:
             except RemoteNotFound:
                 log.info("vector store %s is gone in OpenAI; creating a new one", vector_store_id)
             else:
-                self._make_store_hold(vector_store_id, ids, current)
-                return vector_store_id, False
+                change = self._make_store_hold(vector_store_id, ids, current)
+                return vector_store_id, False, change
         if needed or ids:
-            return self.create_tagged_vector_store(name, ids), True
-        return None, False
+            return self.create_tagged_vector_store(name, ids), True, StoreFilesChange()
+        return None, False, StoreFilesChange()
+
+    def undo_store_change(self, vector_store_id: str, change: StoreFilesChange) -> None:
+        """Put a store's files back as they were before ``change``, as clean-up after another
+        failure: attaching and detaching neither make nor delete an object, so if OpenAI fails
+        here too the store is left as it is (the sync check shows the difference) and the
+        original error is the one to report."""
+        if not (change.attached or change.detached):
+            return
+        try:
+            run_concurrently(lambda file_id: self._detach(vector_store_id, file_id),
+                             list(change.attached), self.concurrency)
+            self._attach(vector_store_id, list(change.detached))
+        except RemoteError as exc:
+            log.warning("could not put the files of vector store %s back after a failed push: "
+                        "%s", vector_store_id, exc.message)
 
     def create_tagged_vector_store(self, name: str | None, file_ids: Iterable[str] = ()) -> str:
         """:meth:`create_vector_store` for an assistant's own store: each attempt carries its

@@ -11,6 +11,10 @@ Per operation:
 - ``flask assistants migrate-backend --to responses``: recreating a lost store, attaching a file
   the store lost, and the outbox's DELETE of the old remote assistant; ``--to assistants`` is
   refused and changes nothing;
+- a push whose assistant update fails after it changed the store's files: refused for sure,
+  the store gets its files back; answered lost (OpenAI may hold the update), the store keeps
+  the push's files, the push answers 503 and the sync check reports what OpenAI holds (a push
+  does not read the assistant back as a PATCH does), which a second push settles;
 - a release inside the host's transaction that the host rolls back: the clone (one request: the
   assistant and its new store inline) answered lost, and the sweep's own DELETE failing once; and
   the control, a host that commits keeps its clone while a lost first attempt is swept;
@@ -195,6 +199,40 @@ def test_a_failed_clean_up_after_a_failed_fix_is_queued(fix, kind, faulty_app, o
     assert_nothing_orphaned_and_in_sync(app, api, openai_client, but=[bot["id"]])
     assert _run_fix(api, bot["id"], action).status_code == 200  # OpenAI back: the fix works
     finish_outbox(app)
+    assert_nothing_orphaned_and_in_sync(app, api, openai_client)
+
+
+@pytest.mark.parametrize("kind", ["reset", "status"])
+def test_a_push_whose_assistant_update_fails_leaves_the_store_as_it_was(
+        kind, faulty_app, openai_standin, openai_client):
+    app, api = faulty_app(0, kind)
+    bot = seed(api)
+    other = api.create(name="Other", builtin_tools=["code_interpreter"])
+    assert api.upload(other["id"], "code_interpreter", "other.csv", b"a,b").status_code == 201
+    other_file = _local(api, other["id"])["files"][0]["openai_id"]
+    # in OpenAI the store lost the seed's file and holds another assistant's
+    store = bot["vector_store_id"]
+    openai_client.vector_stores.files.delete(bot["files"][0]["openai_id"], vector_store_id=store)
+    openai_client.vector_stores.files.create(store, file_id=other_file)
+    before = _report(api, bot["id"])
+    assert before["files_missing_locally"] and before["files_missing_remotely"], before
+    where = {"method": "POST", "path_prefix": f"/v1/assistants/{bot['openai_id']}"}
+    if kind == "status":
+        fault = openai_standin.inject_fault(status=400, **where)
+    else:
+        fault = arm(openai_standin, kind, False, **where)
+
+    response = api.post(f"/assistants/{bot['id']}/push", json={})
+
+    assert fault.fired == 1
+    assert response.status_code == (502 if kind == "status" else 503), response.get_json()
+    finish_outbox(app)
+    if kind == "status":  # refused for sure: the store holds what it held
+        assert _report(api, bot["id"]) == before
+    # (a lost answer may have updated the assistant: the store keeps the push's files and the
+    # check reports whatever OpenAI holds; see the module docstring)
+    assert_nothing_orphaned_and_in_sync(app, api, openai_client, but=[bot["id"]])
+    assert api.post(f"/assistants/{bot['id']}/push", json={}).status_code == 200
     assert_nothing_orphaned_and_in_sync(app, api, openai_client)
 
 
