@@ -5,9 +5,9 @@ update and their clean-ups).
 Per operation:
 
 - the sync fixes: ``push`` re-uploading a File OpenAI lost, recreating a store or an assistant
-  OpenAI lost; the per-file "upload it" fix; ``restore`` of a version whose assistant OpenAI
-  lost; ``pull`` (reads only); and the clean-up DELETE of a File a failed push or upload fix
-  uploaded in vain;
+  OpenAI lost; the per-file "upload it" fix; ``restore`` of a version whose assistant or store
+  OpenAI lost; ``pull`` (reads only); and the clean-up DELETE of a File a failed push or
+  upload fix uploaded in vain;
 - ``flask assistants migrate-backend --to responses``: recreating a lost store, attaching a file
   the store lost, and the outbox's DELETE of the old remote assistant; ``--to assistants`` is
   refused and changes nothing;
@@ -108,15 +108,24 @@ def _version_assistant_lost(api, openai_client, release_version):
     return version_id, ("restore", None), "/v1/assistants"
 
 
+def _version_store_lost(api, openai_client, release_version):
+    """OpenAI lost a version's store: restore creates it again from the snapshot."""
+    bot = seed(api)
+    version_id = release_version(bot["id"], "v1")
+    openai_client.vector_stores.delete(_local(api, version_id)["vector_store_id"])
+    return version_id, ("restore", None), "/v1/vector_stores"
+
+
 DRIFTS = {"push-file": _file_lost, "push-store": _store_lost,
           "push-assistant": _assistant_lost, "upload-file": _file_lost_fixed_alone,
-          "restore-assistant": _version_assistant_lost}
+          "restore-assistant": _version_assistant_lost, "restore-store": _version_store_lost}
 #: What the outbox sweeps for after each drift's faulted create (the client cannot tell whether
 #: OpenAI made it).
 SWEEP_FOR = {"push-file": operations.SWEEP_LOST_UPLOAD, "push-store": operations.SWEEP_LOST_CREATE,
              "push-assistant": operations.SWEEP_LOST_CREATE,
              "upload-file": operations.SWEEP_LOST_UPLOAD,
-             "restore-assistant": operations.SWEEP_LOST_CREATE}
+             "restore-assistant": operations.SWEEP_LOST_CREATE,
+             "restore-store": operations.SWEEP_LOST_CREATE}
 
 
 def _releaser(app):
