@@ -33,6 +33,7 @@ from flask_sqlalchemy import SQLAlchemy
 from ocs_assistant_plugin import AssistantPlugin, hookimpl
 from ocs_assistant_plugin.models import Assistant
 from ocs_assistant_plugin.outbox import queue as operations
+from ocs_assistant_plugin.outbox.thread_worker import WORKER_PASS
 
 from . import replay
 from .standin_process import StandInProcess
@@ -332,7 +333,7 @@ def archive(bench: Bench, sizes: Sizes) -> None:
     def ours():
         result = bench.api("POST", f"/assistants/{assistant['id']}/archive", json={})
         with bench.app.app_context():  # what the thread worker does: run until nothing is due
-            while operations.run_pending(bench.plugin.deps, limit=operations.WORKER_PASS):
+            while operations.run_pending(bench.plugin.deps, limit=WORKER_PASS):
                 pass
         return result
 

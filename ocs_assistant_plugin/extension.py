@@ -36,7 +36,7 @@ from .lifecycle import Dependencies
 from .lifecycle.archival import ArchiveService
 from .lifecycle.assistants import AssistantService, responses_request
 from .lifecycle.sync import SyncService
-from .outbox import celery_tasks, host_transaction
+from .outbox import celery_tasks, host_transaction, thread_worker
 from .outbox import queue as outbox
 from .remote import GatewayFactory
 from .settings import EXTENSION_KEY, Settings, set_defaults
@@ -76,7 +76,7 @@ class PluginState:
         return self.pm.hook
 
     @property
-    def operations_worker(self) -> "outbox.ThreadWorker | None":
+    def operations_worker(self) -> "thread_worker.ThreadWorker | None":
         """The outbox's thread worker, once the first ``dispatch`` started it."""
         return self.deps.worker
 
@@ -135,7 +135,7 @@ class PluginState:
 
     def stop_outbox_worker(self, timeout: float | None = 10.0) -> None:
         """At shutdown: stop the outbox's thread worker after its current batch."""
-        outbox.stop_worker(self.deps, timeout)
+        thread_worker.stop_worker(self.deps, timeout)
 
     # -- the services, for the blueprint, the CLI and hosts' own code ---------------------------
 

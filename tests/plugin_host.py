@@ -92,9 +92,9 @@ def create_host_app(database_url: str, client=None, *, register_hooks: bool = Tr
 def dispose(app: Flask) -> None:
     """Stop the app's outbox worker, if one started, and close its database connections (the
     stand-in and clients are the fixtures' job)."""
-    from ocs_assistant_plugin.outbox import queue as operations
+    from ocs_assistant_plugin.outbox.thread_worker import stop_worker
 
-    operations.stop_worker(app.extensions["ocs_assistants"].deps)
+    stop_worker(app.extensions["ocs_assistants"].deps)
     db = app.extensions["sqlalchemy"]
     with app.app_context():
         db.session.remove()

@@ -15,7 +15,7 @@ from ..settings import Settings
 
 if TYPE_CHECKING:
     from ..outbox.celery_tasks import CeleryTasks
-    from ..outbox.queue import ThreadWorker
+    from ..outbox.thread_worker import ThreadWorker
 
 
 @dataclass

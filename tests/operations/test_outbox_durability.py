@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from ocs_assistant_plugin.outbox import queue as operations
+from ocs_assistant_plugin.outbox.thread_worker import stop_worker
 from ocs_assistant_plugin.models import RemoteOperation, utcnow
 from outbox_helpers import CONFIG, deletes, targets_of
 from plugin_host import POSTGRESQL_ONLY
@@ -151,7 +152,7 @@ def test_a_thread_worker_stopped_mid_run_then_restarted_loses_nothing(make_app, 
         with app.app_context():
             assert {o.status for o in operations.list_operations(plugin.deps)} == {"done"}
     finally:
-        operations.stop_worker(plugin.deps)
+        stop_worker(plugin.deps)
     for bot in bots:
         assert deletes(openai_standin, bot["openai_id"]) == [200]
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ocs_assistant_plugin.outbox import queue as operations
+from ocs_assistant_plugin.outbox.thread_worker import stop_worker
 from outbox_helpers import CONFIG, deletes
 from plugin_host import ApiClient, remote_assistant_ids
 
@@ -22,7 +23,7 @@ def test_the_thread_worker_deletes_in_the_background_after_an_archive(make_app, 
         with app.app_context():
             assert [o.status for o in operations.list_operations(plugin.deps)] == ["done"] * 3
     finally:
-        operations.stop_worker(plugin.deps)
+        stop_worker(plugin.deps)
     assert not worker.running
     assert not {b["openai_id"] for b in bots} & remote_assistant_ids(openai_client)
     for bot in bots:
@@ -50,7 +51,7 @@ def test_resume_at_start_up_finishes_what_a_dead_process_left(make_app, openai_s
             assert [o.status for o in operations.list_operations(plugin.deps)] == ["done"] * 2
             assert operations.resume(plugin.deps) == 0
     finally:
-        operations.stop_worker(plugin.deps)
+        stop_worker(plugin.deps)
     for bot in bots:
         assert deletes(openai_standin, bot["openai_id"]) == [200]
 
