@@ -167,42 +167,25 @@ def _eventually(condition, timeout=10.0) -> bool:
     return False
 
 
-def test_at_most_the_configured_number_of_operations_run_at_once(make_app, openai_standin):
+def _queued_deletions(make_app, concurrency: int, count: int):
+    """An app whose outbox runs ``concurrency`` operations at once, with ``count`` assistant
+    deletions recorded: ``(app, plugin, bots)``."""
     from plugin_host import ApiClient
 
-    app = make_app(**{**CONFIG, "OCS_ASSISTANTS_OPERATIONS_CONCURRENCY": 3})
+    app = make_app(**{**CONFIG, "OCS_ASSISTANTS_OPERATIONS_CONCURRENCY": concurrency})
     plugin = app.extensions["ocs_assistants"]
     api = ApiClient(app)
-    bots = [api.create(name=f"Bot {i}") for i in range(7)]
+    bots = [api.create(name=f"Bot {i}") for i in range(count)]
     with app.app_context():
         for bot in bots:
             operations.enqueue(plugin.deps, operations.DELETE_ASSISTANT, bot["openai_id"], team_id=1)
         plugin.db.session.commit()
-    openai_standin.latency = 0.15
-    in_flight, running = [], threading.Event()
-
-    def watch():  # how many DELETEs the stand-in holds unanswered at each moment
-        while running.is_set():
-            in_flight.append(sum(1 for r in openai_standin.requests
-                                 if r.method == "DELETE" and r.status is None))
-            time.sleep(0.005)
-
-    watcher = threading.Thread(target=watch)
-    running.set()
-    watcher.start()
-    try:
-        with app.app_context():
-            tried = operations.run_pending(plugin.deps)
-    finally:
-        running.clear()
-        watcher.join()
-    assert [o.status for o in tried] == ["done"] * 7
-    assert max(in_flight) == 3
+    return app, plugin, bots
 
 
-def _deletes_in_flight_at_most(standin, limit: int) -> bool:
-    """Whether the stand-in never held more than ``limit`` DELETEs unanswered at once (read
-    from its request log's event order, not from a clock)."""
+def _peak_deletes_in_flight(standin) -> int:
+    """The most DELETEs the stand-in held unanswered at once (read from its request log's event
+    order, not from a clock)."""
     events = sorted([(r.started, 1) for r in standin.requests if r.method == "DELETE"]
                     + [(r.finished, -1) for r in standin.requests
                        if r.method == "DELETE" and r.finished is not None])
@@ -210,22 +193,25 @@ def _deletes_in_flight_at_most(standin, limit: int) -> bool:
     for _, step in events:
         in_flight += step
         peak = max(peak, in_flight)
-    return peak <= limit
+    return peak
+
+
+def test_at_most_the_configured_number_of_operations_run_at_once(make_app, openai_standin):
+    app, plugin, _ = _queued_deletions(make_app, concurrency=3, count=7)
+    openai_standin.latency = 0.15  # answers slow enough for the pool to fill up
+    openai_standin.reset_counts()
+
+    with app.app_context():
+        tried = operations.run_pending(plugin.deps)
+
+    assert [o.status for o in tried] == ["done"] * 7
+    assert _peak_deletes_in_flight(openai_standin) == 3
 
 
 def test_a_slow_deletion_does_not_hold_up_the_others(make_app, openai_standin):
     """The pool takes the next operation the moment a slot is free (claimed ahead while the
     others run), not once a whole batch has come back."""
-    from plugin_host import ApiClient
-
-    app = make_app(**{**CONFIG, "OCS_ASSISTANTS_OPERATIONS_CONCURRENCY": 2})
-    plugin = app.extensions["ocs_assistants"]
-    api = ApiClient(app)
-    bots = [api.create(name=f"Bot {i}") for i in range(8)]
-    with app.app_context():
-        for bot in bots:
-            operations.enqueue(plugin.deps, operations.DELETE_ASSISTANT, bot["openai_id"], team_id=1)
-        plugin.db.session.commit()
+    app, plugin, bots = _queued_deletions(make_app, concurrency=2, count=8)
     slow, others = bots[0]["openai_id"], [bot["openai_id"] for bot in bots[1:]]
     # The first deletion gets no answer until the fault is cleared below.
     openai_standin.inject_fault(kind="timeout", hold=60, times=1, method="DELETE",
@@ -251,7 +237,7 @@ def test_a_slow_deletion_does_not_hold_up_the_others(make_app, openai_standin):
     assert not runner.is_alive()
     assert dict(tried) == {i: "done" for i in range(2, 9)} | {1: "pending"}
     assert deletes(openai_standin, slow) == [0]
-    assert _deletes_in_flight_at_most(openai_standin, 2)
+    assert _peak_deletes_in_flight(openai_standin) <= 2
 
 
 def _run_pending(app, plugin) -> list[tuple[int, str]]:
