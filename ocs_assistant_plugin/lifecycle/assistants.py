@@ -479,11 +479,11 @@ class AssistantService:
                 "lost and the assistant could not be read back, so it is uncertain whether "
                 "OpenAI holds the change; nothing was saved here. Open the sync check to compare "
                 f"and push or pull ({exc.message})", lost.fields, outcome_unknown=True) from exc
-        if _holds(remote, wanted):
+        if holds_spec(remote, wanted):
             log.info("the lost update of assistant %s had reached OpenAI: saving it", assistant.id)
             return PushResult(openai_id=assistant.openai_id,
                               vector_store_id=remote.vector_store_id)
-        if not _holds(remote, before):
+        if not holds_spec(remote, before):
             self._push_back(gateway, assistant, before,
                             PushResult(assistant.openai_id, remote.vector_store_id))
         raise lost
@@ -632,7 +632,7 @@ def discard_file(storage, openai_id: str) -> None:
     storage.discard_file(openai_id)
 
 
-def _holds(remote: AssistantSpec, wanted: AssistantSpec) -> bool:
+def holds_spec(remote: AssistantSpec, wanted: AssistantSpec) -> bool:
     """Does the assistant read back from OpenAI hold ``wanted`` (configuration, files, store)?"""
     return not spec_differences(wanted, remote, fields=CONFIG_FIELDS + FILE_FIELDS)
 

@@ -57,6 +57,7 @@ from .assistants import (
     commit_or_undo,
     discard_file,
     drop_unused_contents,
+    holds_spec,
     record_file_deletion,
     refuse_read_only,
     save_leftovers,
@@ -65,8 +66,8 @@ from .assistants import (
 )
 from ..errors import Conflict, InvalidInput, NotFound, PluginError, RemoteError, RemoteNotFound
 from ..models import Assistant, AssistantFile, RemoteOperation, utcnow
-from ..remote.base import (TOOLS_WITH_FILES, AssistantSpec, KnownFiles, RemoteAssistant,
-                           RemoteFile)
+from ..remote.base import (TOOLS_WITH_FILES, AssistantSpec, KnownFiles, PushResult,
+                           RemoteAssistant, RemoteFile)
 from ..remote.concurrency import chunked
 from ..remote.normalize import CONFIG_FIELDS, canonical_json, spec_differences
 from ..schemas import FILENAME_MAX, SyncState
@@ -696,8 +697,11 @@ class SyncService(TeamServiceBase):
                                                 for i in spec.code_interpreter_file_ids),
                 file_search_file_ids=tuple(new_ids.get(i, i) for i in spec.file_search_file_ids))
             listing = remote.store_listing if remote is not None else None
-            result = gateway.push(spec, openai_id, store_name=assistant.name,
-                                  store_page_cursors=listing.page_cursors if listing else ())
+            try:
+                result = gateway.push(spec, openai_id, store_name=assistant.name,
+                                      store_page_cursors=listing.page_cursors if listing else ())
+            except RemoteError as exc:
+                result = self._read_back_lost_push(gateway, assistant, openai_id, spec, exc)
         except RemoteError:
             for uploaded in uploads.values():
                 discard_file(storage, uploaded.openai_id)
@@ -724,6 +728,23 @@ class SyncService(TeamServiceBase):
 
         self._commit(save, undo)
         self.deps.hooks.assistant_pushed(assistant)
+
+    def _read_back_lost_push(self, gateway, assistant: Assistant, openai_id: str | None,
+                             spec: AssistantSpec, lost: RemoteError) -> PushResult:
+        """The push's answer was lost (OpenAI may or may not have made the update): when the
+        assistant read back holds ``spec`` the push counts as done; otherwise, or when it
+        cannot be read, ``lost`` stands and the caller undoes what it uploaded (the next check
+        reports what OpenAI holds)."""
+        if not lost.outcome_unknown or gateway.backend != "assistants" or not openai_id:
+            raise lost
+        try:
+            remote = gateway.fetch_state(spec, openai_id)
+        except RemoteError:
+            raise lost from None
+        if not holds_spec(remote.spec, spec):
+            raise lost
+        log.info("the lost push of assistant %s had reached OpenAI: saving it", assistant.id)
+        return PushResult(openai_id=openai_id, vector_store_id=remote.spec.vector_store_id)
 
     @staticmethod
     def _record_store(assistant: Assistant, result) -> None:

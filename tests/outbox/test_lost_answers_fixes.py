@@ -12,9 +12,9 @@ Per operation:
   the store lost, and the outbox's DELETE of the old remote assistant; ``--to assistants`` is
   refused and changes nothing;
 - a push whose assistant update fails after it changed the store's files: refused for sure,
-  the store gets its files back; answered lost (OpenAI may hold the update), the store keeps
-  the push's files, the push answers 503 and the sync check reports what OpenAI holds (a push
-  does not read the assistant back as a PATCH does), which a second push settles;
+  the store gets its files back; answered lost (OpenAI may hold the update), the assistant is
+  read back as a PATCH does: the push is done when OpenAI holds it, and otherwise answers 503
+  and the sync check reports what OpenAI holds, which a second push settles;
 - a release inside the host's transaction that the host rolls back: the clone (one request: the
   assistant and its new store inline) answered lost, and the sweep's own DELETE failing once; and
   the control, a host that commits keeps its clone while a lost first attempt is swept;
@@ -234,13 +234,34 @@ def test_a_push_whose_assistant_update_fails_leaves_the_store_as_it_was(
     response = api.post(f"/assistants/{bot['id']}/push", json={})
 
     assert fault.fired == 1
-    assert response.status_code == (502 if kind == "status" else 503), response.get_json()
     finish_outbox(app)
     if kind == "status":  # refused for sure: the store holds what it held
+        assert response.status_code == 502, response.get_json()
         assert _report(api, bot["id"]) == before
-    # (a lost answer may have updated the assistant: the store keeps the push's files and the
-    # check reports whatever OpenAI holds; see the module docstring)
-    assert_nothing_orphaned_and_in_sync(app, api, openai_client, but=[bot["id"]])
+        assert_nothing_orphaned_and_in_sync(app, api, openai_client, but=[bot["id"]])
+        assert api.post(f"/assistants/{bot['id']}/push", json={}).status_code == 200
+    else:  # lost: read back, OpenAI holds the push (only the store had to change)
+        assert response.status_code == 200, response.get_json()
+        assert response.get_json()["state"] == "in_sync"
+    assert_nothing_orphaned_and_in_sync(app, api, openai_client)
+
+
+def test_a_lost_push_that_openai_did_not_make_answers_503_and_a_second_push_settles_it(
+        faulty_app, openai_standin, openai_client):
+    app, api = faulty_app(0, "reset")
+    bot = seed(api)
+    openai_client.post(f"/assistants/{bot['openai_id']}", cast_to=object,
+                       options={"headers": {"OpenAI-Beta": "assistants=v2"}},
+                       body={"instructions": "Changed in OpenAI."})
+    where = {"method": "POST", "path_prefix": f"/v1/assistants/{bot['openai_id']}"}
+    fault = arm(openai_standin, "reset", False, **where)  # lost before OpenAI made it
+
+    response = api.post(f"/assistants/{bot['id']}/push", json={})
+
+    assert fault.fired == 1
+    assert response.status_code == 503, response.get_json()
+    assert [d["field"] for d in _report(api, bot["id"])["differences"]] == ["instructions"]
+    finish_outbox(app)
     assert api.post(f"/assistants/{bot['id']}/push", json={}).status_code == 200
     assert_nothing_orphaned_and_in_sync(app, api, openai_client)
 
