@@ -4,6 +4,8 @@
   session, emptied before each test (data, faults, counts, latency) so tests stay isolated;
 - ``openai_client``: an ``openai.OpenAI`` client on it (``max_retries=0``, ``timeout=5``) whose
   every response is checked against the vendored spec; closed after the test;
+- ``make_openai_client``: builds more such clients (other retries, timeout, key, or another
+  stand-in); all closed after the test;
 - ``openai_spec_conformance``: that check, to inspect or to reuse with another client.
 
 Kept import-light: nothing heavy is imported until a fixture is used.
@@ -45,14 +47,30 @@ def openai_spec_conformance():
 
 
 @pytest.fixture
-def openai_client(openai_standin, openai_spec_conformance):
-    """A real ``openai.OpenAI`` client talking to the stand-in, without retries."""
+def make_openai_client(openai_standin, openai_spec_conformance):
+    """``make_openai_client(standin=None, *, api_key=None, max_retries=0, timeout=5.0)``: a
+    real ``openai.OpenAI`` client on ``standin`` (default: this test's stand-in), every
+    response checked against the spec; all closed after the test."""
     import openai
 
-    client = openai.OpenAI(api_key=openai_standin.api_key, base_url=openai_standin.base_url,
-                           max_retries=0, timeout=5,
-                           http_client=openai_spec_conformance.http_client())
+    clients = []
+
+    def make(standin=None, *, api_key=None, max_retries=0, timeout=5.0):
+        standin = standin or openai_standin
+        client = openai.OpenAI(api_key=api_key or standin.api_key, base_url=standin.base_url,
+                               max_retries=max_retries, timeout=timeout,
+                               http_client=openai_spec_conformance.http_client())
+        clients.append(client)
+        return client
+
     try:
-        yield client
+        yield make
     finally:
-        client.close()
+        for client in clients:
+            client.close()
+
+
+@pytest.fixture
+def openai_client(make_openai_client):
+    """A real ``openai.OpenAI`` client talking to the stand-in, without retries."""
+    return make_openai_client()

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import re
 
-import openai
 import pytest
 import schemathesis
 import sqlalchemy as sa
@@ -42,13 +41,9 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 
 @pytest.fixture
-def patient_client(openai_standin, openai_spec_conformance):
+def patient_client(make_openai_client):
     """The SDK on the stand-in with a generous timeout: a loaded machine must not time out."""
-    client = openai.OpenAI(api_key=openai_standin.api_key, base_url=openai_standin.base_url,
-                           max_retries=0, timeout=60,
-                           http_client=openai_spec_conformance.http_client())
-    yield client
-    client.close()
+    return make_openai_client(timeout=60)
 
 
 @pytest.fixture(params=["csrf off", "csrf on"])

@@ -2,7 +2,6 @@
 assistants to archive (with no reference provider registered, nothing blocks)."""
 from __future__ import annotations
 
-import openai
 import pytest
 import sqlalchemy as sa
 
@@ -60,22 +59,15 @@ def plugin_backend():
 
 
 @pytest.fixture
-def faulty_app(make_app, openai_standin, openai_spec_conformance):
+def faulty_app(make_app, make_openai_client):
     """``faulty_app(max_retries, fault_kind="reset")`` -> ``(app, api)``: a host on the
     ``assistants`` backend whose SDK client has that many retries (and a short timeout for a
     ``timeout`` fault), the outbox run in-process (the fault matrices)."""
-    clients = []
-
     def make(max_retries, kind="reset", **config):
         timeout = FAULT_TIMEOUT if kind == "timeout" else CLIENT_TIMEOUT
-        client = openai.OpenAI(api_key=openai_standin.api_key, base_url=openai_standin.base_url,
-                               max_retries=max_retries, timeout=timeout,
-                               http_client=openai_spec_conformance.http_client())
-        clients.append(client)
+        client = make_openai_client(max_retries=max_retries, timeout=timeout)
         app = make_app(client=client, **{"OCS_ASSISTANTS_BACKEND": "assistants",
                                          "OCS_ASSISTANTS_TASK_BACKEND": "eager", **config})
         return app, ApiClient(app)
 
-    yield make
-    for client in clients:
-        client.close()
+    return make

@@ -38,14 +38,19 @@ def _int_routes(app, *, api: bool) -> list[tuple[str, str]]:
     return [(m, r) for m, r, _ in blueprint_routes(app, api=api) if "<int:" in r]
 
 
+def _url_with_id(rule: str, bad_id: str) -> str:
+    """``rule`` filled in with ``bad_id`` in place of every id."""
+    url = fill_rule(rule, {}).replace("/1/", f"/{bad_id}/")
+    url = url[:-2] + "/" + bad_id if url.endswith("/1") else url
+    return url.replace("/1/", f"/{bad_id}/")
+
+
 @pytest.mark.parametrize("bad_id", HUGE_IDS + [FULLWIDTH_ONE])
 def test_ids_out_of_range_or_not_ascii_are_404_on_every_api_route(app, api, unchanged, bad_id):
     routes = _int_routes(app, api=True)
     assert len(routes) >= 12
     for method, rule in routes:
-        url = fill_rule(rule, {}).replace("/1/", f"/{bad_id}/")
-        url = url[:-2] + "/" + bad_id if url.endswith("/1") else url
-        url = url.replace("/1/", f"/{bad_id}/")
+        url = _url_with_id(rule, bad_id)
         assert bad_id in url, rule
         response = api.open(method, url, json={})
         error = _error(response, 404)
@@ -58,9 +63,7 @@ def test_ids_out_of_range_or_not_ascii_are_404_on_every_page(app, unchanged, bad
     routes = _int_routes(app, api=False)
     assert len(routes) >= 5
     for method, rule in routes:
-        url = fill_rule(rule, {}).replace("/1/", f"/{bad_id}/")
-        url = url[:-2] + "/" + bad_id if url.endswith("/1") else url
-        url = url.replace("/1/", f"/{bad_id}/")
+        url = _url_with_id(rule, bad_id)
         response = browser.client.open(url, method=method, data={"fix": "remove",
                                                                   "file_id": "1"})
         assert response.status_code == 404, (method, url, response.status_code)

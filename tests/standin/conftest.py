@@ -21,24 +21,9 @@ def pytest_configure(config):
 
 
 @pytest.fixture
-def make_client(openai_standin, openai_spec_conformance):
-    """Build more SDK clients on the stand-in (other retries, timeout or key); all closed and
-    all spec-checked at teardown."""
-    import openai
-
-    clients = []
-
-    def make(*, api_key=None, max_retries=0, timeout=5.0):
-        client = openai.OpenAI(api_key=api_key or openai_standin.api_key,
-                               base_url=openai_standin.base_url, max_retries=max_retries,
-                               timeout=timeout,
-                               http_client=openai_spec_conformance.http_client())
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        client.close()
+def make_client(make_openai_client):
+    """Build more SDK clients on the stand-in (other retries, timeout or key)."""
+    return make_openai_client
 
 
 @pytest.fixture

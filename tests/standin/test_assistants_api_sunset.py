@@ -17,12 +17,8 @@ def sunset_standin():
 
 
 @pytest.fixture
-def sunset_client(sunset_standin, openai_spec_conformance):
-    client = openai.OpenAI(api_key=sunset_standin.api_key, base_url=sunset_standin.base_url,
-                           max_retries=0, timeout=5,
-                           http_client=openai_spec_conformance.http_client())
-    yield client
-    client.close()
+def sunset_client(sunset_standin, make_openai_client):
+    return make_openai_client(sunset_standin)
 
 
 @pytest.mark.parametrize("method, path", [

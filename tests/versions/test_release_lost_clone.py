@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import openai
 import pytest
 import sqlalchemy as sa
 
@@ -150,14 +149,8 @@ class TestWithSdkRetries:
     retries, and the release retries with a new tag."""
 
     @pytest.fixture
-    def retrying_client(self, openai_standin, openai_spec_conformance):
-        client = openai.OpenAI(api_key=openai_standin.api_key, base_url=openai_standin.base_url,
-                               max_retries=2, timeout=CLIENT_TIMEOUT,
-                               http_client=openai_spec_conformance.http_client())
-        try:
-            yield client
-        finally:
-            client.close()
+    def retrying_client(self, make_openai_client):
+        return make_openai_client(max_retries=2, timeout=CLIENT_TIMEOUT)
 
     @pytest.fixture
     def host_client(self, retrying_client):
