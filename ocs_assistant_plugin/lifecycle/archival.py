@@ -405,25 +405,21 @@ def record_deletions(deps, targets: list[Assistant], team_id: int) -> list[Remot
     wanted: dict[tuple[str, str], str] = {}  # (kind, target) -> backend
     remote_assistants = {a.openai_id: a.backend for a in targets
                          if a.backend == "assistants" and a.openai_id}
-    if remote_assistants:
-        # Another team's live row may hold the same OpenAI assistant (imported before one team
-        # per remote object was the rule): it is theirs to delete.
-        still_used = set(session.execute(
-            sa.select(Assistant.openai_id).where(
-                Assistant.openai_id.in_(list(remote_assistants)), Assistant.archived.is_(False))
-        ).scalars())
-        for openai_id, backend in remote_assistants.items():
-            if openai_id not in still_used:
-                wanted.setdefault((operations.DELETE_ASSISTANT, openai_id), backend)
     stores = {a.vector_store_id: a.backend for a in targets if a.vector_store_id}
-    if stores:
+    # Another team's live row may hold the same OpenAI assistant or store (imported before one
+    # team per remote object was the rule): it is theirs to delete.
+    for column, kind, objects in ((Assistant.openai_id, operations.DELETE_ASSISTANT,
+                                   remote_assistants),
+                                  (Assistant.vector_store_id, operations.DELETE_VECTOR_STORE,
+                                   stores)):
+        if not objects:
+            continue
         still_used = set(session.execute(
-            sa.select(Assistant.vector_store_id).where(
-                Assistant.vector_store_id.in_(list(stores)), Assistant.archived.is_(False))
+            sa.select(column).where(column.in_(list(objects)), Assistant.archived.is_(False))
         ).scalars())
-        for store_id, backend in stores.items():
-            if store_id not in still_used:
-                wanted.setdefault((operations.DELETE_VECTOR_STORE, store_id), backend)
+        for remote_id, backend in objects.items():
+            if remote_id not in still_used:
+                wanted.setdefault((kind, remote_id), backend)
     files = {}
     for openai_id, assistant_id in session.execute(
             sa.select(AssistantFile.openai_id, AssistantFile.assistant_id)
