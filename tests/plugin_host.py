@@ -6,10 +6,12 @@ public surface: the JSON API (:class:`ApiClient`), the hooks and the CLI.
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import io
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask, has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
 
@@ -28,6 +30,24 @@ DATABASES = [SQLITE_ONLY, POSTGRESQL_ONLY]
 #: Config of a host on the ``assistants`` backend (the plugin's default is ``responses``): for
 #: tests about the remote assistant object (its fields, its drift, its clones and deletions).
 ASSISTANTS_BACKEND = {"OCS_ASSISTANTS_BACKEND": "assistants"}
+
+
+@contextlib.contextmanager
+def on_every_statement(app: Flask, observe):
+    """While inside: ``observe(statement, context)`` before each SQL statement the app's engine
+    runs (SQLAlchemy's cursor event: it sees the statements and replaces nothing); an exception
+    it raises is what the database would have raised."""
+    with app.app_context():
+        engine = app.extensions["sqlalchemy"].engine
+
+    def listener(_connection, _cursor, statement, _parameters, context, _executemany):
+        observe(statement, context)
+
+    sa.event.listen(engine, "before_cursor_execute", listener)
+    try:
+        yield
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", listener)
 
 
 def fire(app: Flask, hook: str, **kwargs):

@@ -7,7 +7,8 @@ import openai
 import pytest
 import sqlalchemy as sa
 
-from plugin_host import ApiClient, remote_assistant_ids, remote_store_ids, snapshot
+from plugin_host import (ApiClient, on_every_statement, remote_assistant_ids, remote_store_ids,
+                         snapshot)
 
 
 def closed_port_url() -> str:
@@ -87,21 +88,14 @@ def test_no_openai_client_for_the_team_is_503_with_a_clear_message(make_app, ope
 
 
 def test_database_failure_after_create_deletes_the_remote_assistant(app, api, openai_client):
-    db = app.extensions["sqlalchemy"]
-
-    def refuse_assistant_inserts(conn, cursor, statement, parameters, context, executemany):
+    def refuse_assistant_inserts(statement, context):
         if statement.lstrip().upper().startswith("INSERT INTO OCS_ASSISTANTS"):
             raise context.dialect.loaded_dbapi.OperationalError("disk full")
 
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", refuse_assistant_inserts)
-    try:
-        with pytest.raises(sa.exc.OperationalError):
-            api.post("/assistants", json={"name": "Bot", "model": "gpt-4o",
-                                          "builtin_tools": ["file_search"]})
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", refuse_assistant_inserts)
+    with on_every_statement(app, refuse_assistant_inserts), \
+            pytest.raises(sa.exc.OperationalError):
+        api.post("/assistants", json={"name": "Bot", "model": "gpt-4o",
+                                      "builtin_tools": ["file_search"]})
 
     assert api.assistants() == []
     assert remote_assistant_ids(openai_client) == set()
@@ -111,20 +105,13 @@ def test_database_failure_after_create_deletes_the_remote_assistant(app, api, op
 def test_database_failure_after_upload_deletes_the_file(app, api, openai_client):
     assistant = api.create(builtin_tools=["file_search"])
     before = snapshot(api, openai_client)
-    db = app.extensions["sqlalchemy"]
 
-    def refuse_file_inserts(conn, cursor, statement, parameters, context, executemany):
+    def refuse_file_inserts(statement, context):
         if statement.lstrip().upper().startswith("INSERT INTO OCS_ASSISTANT_FILES"):
             raise context.dialect.loaded_dbapi.OperationalError("disk full")
 
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", refuse_file_inserts)
-    try:
-        with pytest.raises(sa.exc.OperationalError):
-            api.upload(assistant["id"], "file_search")
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", refuse_file_inserts)
+    with on_every_statement(app, refuse_file_inserts), pytest.raises(sa.exc.OperationalError):
+        api.upload(assistant["id"], "file_search")
 
     assert snapshot(api, openai_client) == before
 
@@ -132,18 +119,12 @@ def test_database_failure_after_upload_deletes_the_file(app, api, openai_client)
 def test_unexpected_errors_are_json_500_when_not_propagated(make_app, openai_client):
     app = make_app(PROPAGATE_EXCEPTIONS=False)
     api = ApiClient(app)
-    db = app.extensions["sqlalchemy"]
 
-    def refuse(conn, cursor, statement, parameters, context, executemany):
+    def refuse(statement, context):
         raise context.dialect.loaded_dbapi.OperationalError("database down")
 
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", refuse)
-    try:
+    with on_every_statement(app, refuse):
         response = api.get("/assistants")
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", refuse)
 
     assert response.status_code == 500
     assert response.get_json()["error"]["code"] == "internal_error"

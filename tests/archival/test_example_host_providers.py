@@ -3,13 +3,12 @@ archive flows firing ``ocs_reference_archived``, and the plugin's JSON API as a 
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event
 
 from archive_host import CONFIG
 from example_host import lifecycle
 from example_host_app import create_example_app, dispose_example_app
 from example_host.models import Experiment, Pipeline, PipelineNode, Team, User, db
-from plugin_host import fire, remote_assistant_ids
+from plugin_host import fire, on_every_statement, remote_assistant_ids
 
 EXPERIMENTS, PIPELINES, COMBINED = "Experiments", "Pipelines", "Experiments Referencing Pipeline"
 
@@ -169,17 +168,11 @@ def test_a_check_costs_the_same_for_1_and_50_versions(example_app, admin):
         ids[name] = working
     admin.get(f"/assistants/{ids['few']}/archive-check")  # warm up
 
-    with example_app.app_context():
-        engine = db.engine
     counts = {}
     for name, working in ids.items():
         seen = []
-        listener = lambda *args: seen.append(args[2])  # noqa: E731 (the statement)
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
+        with on_every_statement(example_app, lambda statement, _context: seen.append(statement)):
             response = admin.get(f"/assistants/{working}/archive-check")
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
         assert response.status_code == 200
         counts[name] = len(seen)
     assert counts["few"] == counts["many"]

@@ -7,11 +7,11 @@ from __future__ import annotations
 import io
 
 import pytest
-from sqlalchemy import event
 
 from example_host import lifecycle
 from example_host.models import Experiment, Team, db
 from host_testing import remote_assistant_ids, remote_vector_store_ids
+from plugin_host import on_every_statement
 from ocs_assistant_plugin.outbox import queue as operations
 
 
@@ -19,25 +19,14 @@ class HostInsertFails(Exception):
     """The host's own INSERT failed (a full disk, a constraint, a lost connection...)."""
 
 
-class FailingInsert:
-    """Makes the host's INSERT of an experiment version fail, as a database would refuse it.
-    SQLAlchemy's cursor event only sees the statement; nothing of the host is replaced."""
-
-    def __init__(self, engine):
-        self.engine = engine
-        self.seen = []
-
-    def _refuse(self, conn, cursor, statement, parameters, context, executemany):
+def refusing_experiment_inserts(seen: list):
+    """Makes the host's INSERT of an experiment version fail, as a database would refuse it
+    (noting it in ``seen``)."""
+    def refuse(statement, _context):
         if statement.startswith("INSERT INTO host_experiments"):
-            self.seen.append(statement)
+            seen.append(statement)
             raise HostInsertFails("disk full")
-
-    def __enter__(self):
-        event.listen(self.engine, "before_cursor_execute", self._refuse)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(self.engine, "before_cursor_execute", self._refuse)
+    return refuse
 
 
 @pytest.fixture
@@ -69,13 +58,15 @@ def test_a_release_that_fails_after_the_hook_leaves_no_version_and_no_clone(
     experiment_id, assistant = experiment
     before = remote_assistant_ids(openai_client), remote_vector_store_ids(openai_client)
 
+    seen = []
     with example_app.app_context():
-        with FailingInsert(db.engine) as failing, pytest.raises(Exception) as failure:
+        with on_every_statement(example_app, refusing_experiment_inserts(seen)), \
+                pytest.raises(Exception) as failure:
             lifecycle.release_experiment(db.session.get(Experiment, experiment_id), "v1")
         versions = db.session.execute(
             db.select(Experiment).filter_by(working_id=experiment_id)).scalars().all()
 
-    assert failing.seen, "the host's insert was reached, after the plugin's hook"
+    assert seen, "the host's insert was reached, after the plugin's hook"
     assert "disk full" in str(failure.value)
     assert versions == []
     assert alice.api_get(f"/assistants/{assistant['id']}")["versions"] == []

@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from ocs_assistant_plugin import hookimpl
-from plugin_host import SQLITE_ONLY, ApiClient, fire
+from plugin_host import SQLITE_ONLY, ApiClient, fire, on_every_statement
 from sync_helpers import (
     assert_in_sync,
     create_remote,
@@ -259,16 +259,8 @@ def audit_with_statements(app, *args):
     """``flask assistants check ARGS`` and the SQL statements it sent."""
     statements: list[str] = []
 
-    def record(_connection, _cursor, statement, *_rest):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = app.extensions["sqlalchemy"].engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
+    with on_every_statement(app, lambda statement, _context: statements.append(statement)):
         result = app.test_cli_runner().invoke(args=["assistants", "check", *args])
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
     return result, statements
 
 

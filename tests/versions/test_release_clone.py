@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from ocs_assistant_plugin import hookimpl
-from plugin_host import SQLITE_ONLY, fire, remote_assistant, store_file_ids
+from plugin_host import SQLITE_ONLY, fire, on_every_statement, remote_assistant, store_file_ids
 from version_helpers import CONFIG
 
 
@@ -160,17 +160,12 @@ def test_release_inserts_the_versions_file_rows_in_one_statement(
     working = imported_assistant(file_count)
     inserts = []
 
-    def record(_connection, _cursor, statement, *_rest):
+    def record(statement, _context):
         if statement.lstrip().upper().startswith("INSERT INTO OCS_ASSISTANT_FILES"):
             inserts.append(statement)
 
-    with app.app_context():
-        engine = app.extensions["sqlalchemy"].engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
+    with on_every_statement(app, record):
         version_id = release([working["id"]])[working["id"]]
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
 
     assert len(inserts) == 1
     version = api.get(f"/assistants/{version_id}").get_json()
